@@ -1,0 +1,3 @@
+from casehub.cli import main
+
+main()

@@ -1,0 +1,119 @@
+"""The `casehub` command: migrate, demo, serve and the operators' scheduled jobs.
+
+Every expected failure (`CasehubError`) is printed as one line on stderr with
+exit code 1 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from casehub import db
+from casehub.config import Settings
+from casehub.errors import CasehubError
+
+app = typer.Typer(
+    help="casehub: benefit-eligibility case management.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+console = Console()
+
+T = TypeVar("T")
+
+
+def fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def command(func: Callable[..., T]) -> Callable[..., T]:
+    """Register `func` as a subcommand whose CasehubErrors become one-line messages."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        try:
+            return func(*args, **kwargs)
+        except CasehubError as exc:
+            fail(str(exc))
+            raise  # unreachable: fail() exits
+
+    return app.command()(wrapper)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@command
+def migrate() -> None:
+    """Create or update the database schema (CASEHUB_DATABASE_URL)."""
+    settings = Settings.from_env()
+
+    def progress(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done":
+            console.print(f"  applied {app_label}.{name}")
+
+    async def go() -> list[str]:
+        async with db.connected(settings.database_url, create_db=True):
+            return await db.migrate(progress)
+
+    applied = run(go())
+    console.print(f"database is up to date ({len(applied)} migration(s) applied)")
+
+
+@command
+def demo(
+    recipients: Annotated[int, typer.Option(help="how many recipients to generate")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed: same seed, same county")] = 2021,
+) -> None:
+    """Fill an empty database with the synthetic Yangbi demo county."""
+    from casehub.demo import load_demo
+
+    settings = Settings.from_env()
+
+    async def go() -> bool:
+        async with db.connected(settings.database_url):
+            await db.ensure_migrated()
+            return await load_demo(recipients=recipients, seed=seed, console=console)
+
+    if not run(go()):
+        console.print("the database already holds data; demo county not loaded")
+
+
+@command
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to bind (CASEHUB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (CASEHUB_PORT)")] = None,
+) -> None:
+    """Serve the GraphQL API (and GraphiQL outside production) with uvicorn."""
+    import uvicorn
+
+    from casehub.app import create_app
+
+    settings = Settings.from_env()
+
+    async def check() -> None:
+        async with db.connected(settings.database_url):
+            await db.ensure_migrated()
+
+    run(check())
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        proxy_headers=False,
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry for `python -m casehub`
+    sys.exit(app())

@@ -1,0 +1,78 @@
+"""Settings from environment variables; docs/CONFIGURATION.md lists each one.
+
+Read once per process by `Settings.from_env()`; nothing else reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from casehub.errors import ConfigError
+
+DEFAULT_DATABASE_URL = "sqlite://casehub.sqlite3"
+DEV_SECRET = "casehub-development-secret-do-not-use-in-production"
+_SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept sqlite:// and postgres(ql):// URLs; anything else is a one-line error.
+
+    A relative SQLite path is resolved against the working folder so that every
+    command in one folder uses the same file.
+    """
+    parts = urlsplit(url)
+    scheme = _SCHEMES.get(parts.scheme)
+    if scheme is None:
+        raise ConfigError(
+            f"CASEHUB_DATABASE_URL {url!r} is not supported: use sqlite://PATH or "
+            "postgres://USER@HOST:PORT/DBNAME"
+        )
+    if scheme == "postgres":
+        if not parts.hostname or not parts.path.strip("/"):
+            raise ConfigError(
+                f"CASEHUB_DATABASE_URL {url!r} needs a host and a database name: "
+                "postgres://USER@HOST:PORT/DBNAME"
+            )
+        return "postgres://" + url.split("://", 1)[1]
+    path = url.split("://", 1)[1]
+    if not path:
+        raise ConfigError(f"CASEHUB_DATABASE_URL {url!r} needs a file path: sqlite://casehub.sqlite3")
+    if path != ":memory:" and not Path(path).is_absolute():
+        path = str(Path.cwd() / path)
+    return f"sqlite://{path}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    env: str = "development"  # CASEHUB_ENV: "production" turns off GraphiQL and introspection
+    secret: str = DEV_SECRET  # CASEHUB_SECRET: signs access tokens
+    policy_dir: Path | None = None  # CASEHUB_POLICY_DIR: extra policy versions
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        policy_dir = env.get("CASEHUB_POLICY_DIR")
+        port = env.get("CASEHUB_PORT", "8000")
+        if not port.isdigit():
+            raise ConfigError(f"CASEHUB_PORT {port!r} must be a port number")
+        settings = cls(
+            database_url=normalize_database_url(env.get("CASEHUB_DATABASE_URL", DEFAULT_DATABASE_URL)),
+            env=env.get("CASEHUB_ENV", "development"),
+            secret=env.get("CASEHUB_SECRET", DEV_SECRET),
+            policy_dir=Path(policy_dir) if policy_dir else None,
+            host=env.get("CASEHUB_HOST", "127.0.0.1"),
+            port=int(port),
+        )
+        if settings.production and settings.secret == DEV_SECRET:
+            raise ConfigError("CASEHUB_ENV=production needs CASEHUB_SECRET set to a secret of your own")
+        return settings

@@ -1,0 +1,103 @@
+"""Database set-up: tortoise configuration, migrations, and the migrated-schema check.
+
+One configuration serves the service, the CLI and the tests, so the schema a
+test sees is the one `casehub migrate` builds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.executor import MigrationExecutor
+
+from casehub.errors import ConfigError, NotMigratedError
+
+APP = "casehub"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {
+            APP: {
+                "models": ["casehub.models"],
+                "migrations": "casehub.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def init_db(database_url: str, *, create_db: bool = False, global_fallback: bool = False) -> None:
+    """Open the connections; a database that cannot be reached is a one-line ConfigError."""
+    try:
+        await Tortoise.init(
+            config=tortoise_config(database_url),
+            _create_db=create_db,
+            _enable_global_fallback=global_fallback,
+        )
+        await get_connection("default").execute_query("SELECT 1")
+    except (OSError, ConnectionError) as exc:
+        await Tortoise.close_connections()
+        raise ConfigError(f"cannot reach the database at {_redact(database_url)}: {exc}") from None
+    except Exception as exc:
+        if type(exc).__module__.startswith(("asyncpg", "sqlite3", "tortoise")):
+            await Tortoise.close_connections()
+            raise ConfigError(f"cannot open the database at {_redact(database_url)}: {exc}") from None
+        raise
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before it reaches a log or an error."""
+    scheme, _, rest = url.partition("://")
+    if "@" in rest and ":" in rest.split("@", 1)[0]:
+        user = rest.split("@", 1)[0].split(":", 1)[0]
+        rest = f"{user}:***@{rest.split('@', 1)[1]}"
+    return f"{scheme}://{rest}"
+
+
+@contextlib.asynccontextmanager
+async def connected(database_url: str, *, create_db: bool = False) -> AsyncIterator[None]:
+    await init_db(database_url, create_db=create_db)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+def _executor() -> MigrationExecutor:
+    return MigrationExecutor(get_connection("default"), tortoise_config("")["apps"])
+
+
+async def pending_migrations() -> list[str]:
+    """Names of the migrations not yet applied to the connected database."""
+    steps = await _executor().plan(None)
+    return [step.migration.name for step in steps if not step.backward]
+
+
+async def migrate(progress: Callable[[str, str, str], object] | None = None) -> list[str]:
+    """Apply every pending migration; returns the names applied."""
+    pending = await pending_migrations()
+    await _executor().migrate(None, progress=progress)
+    return pending
+
+
+async def ensure_migrated() -> None:
+    """Refuse to work on a database whose schema is behind the code."""
+    pending = await pending_migrations()
+    if pending:
+        raise NotMigratedError(
+            f"the database is not migrated ({len(pending)} pending: {', '.join(pending)}); "
+            "run `casehub migrate` first"
+        )
+
+
+# For tortoise's own CLI: `tortoise -c casehub.db.MAKEMIGRATIONS_CONFIG makemigrations`
+# compares the models with the migrations on disk; it needs no real database.
+MAKEMIGRATIONS_CONFIG = tortoise_config("sqlite://:memory:")

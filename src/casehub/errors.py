@@ -1,0 +1,29 @@
+"""Errors casehub raises on purpose; each carries a one-line message for a person.
+
+The CLI prints `CasehubError` messages as a single line and exits non-zero; the
+API turns the field-level ones into typed payload errors.
+"""
+
+from __future__ import annotations
+
+
+class CasehubError(Exception):
+    """An expected failure with a message meant for the operator, not a traceback."""
+
+
+class ConfigError(CasehubError):
+    """The deployment's configuration is wrong (bad URL, bad setting)."""
+
+
+class NotMigratedError(CasehubError):
+    """The database schema is behind the code's migrations."""
+
+
+class ValidationError(CasehubError):
+    """A value is invalid; `field` names it and `code` says why, machine-readably."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.code = code
+        self.message = message

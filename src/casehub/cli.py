@@ -115,5 +115,13 @@ def serve(
     )
 
 
+@command
+def schema() -> None:
+    """Print the GraphQL schema (SDL); `make schema` writes it to schema.graphql."""
+    from casehub.schema import build_schema
+
+    sys.stdout.write(build_schema().as_str() + "\n")
+
+
 def main() -> None:  # pragma: no cover - console entry for `python -m casehub`
     sys.exit(app())

@@ -1,0 +1,75 @@
+"""The ASGI application: Starlette routes around the strawberry GraphQL view.
+
+Start-up opens the database and refuses to serve an unmigrated one (with the
+command to run); `/healthz` checks the database on every call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from strawberry.asgi import GraphQL
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+
+from casehub import db
+from casehub.config import Settings
+from casehub.schema import build_schema
+from casehub.schema.context import Context
+
+log = logging.getLogger("casehub")
+
+
+class CasehubGraphQL(GraphQL):
+    """The GraphQL view: builds the per-request context (settings, loaders)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(
+            build_schema(production=settings.production),
+            graphql_ide=None if settings.production else "graphiql",
+        )
+        self.settings = settings
+
+    async def get_context(self, request, response=None) -> Context:  # type: ignore[override]
+        return Context(request=request, settings=self.settings)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    try:
+        await get_connection("default").execute_query("SELECT 1")
+    except Exception as exc:  # the point of a health check is to report any failure
+        log.warning("health check failed: %s", exc)
+        return JSONResponse({"status": "unavailable", "database": "unreachable"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok"})
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Starlette:
+    """Build the app; with `manage_database=False` the caller owns the tortoise connection (tests)."""
+    settings = settings or Settings.from_env()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if not manage_database:
+            yield
+            return
+        await db.init_db(settings.database_url, global_fallback=True)
+        try:
+            await db.ensure_migrated()
+            yield
+        finally:
+            await Tortoise.close_connections()
+
+    graphql = CasehubGraphQL(settings)
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )

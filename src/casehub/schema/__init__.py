@@ -1,0 +1,62 @@
+"""The GraphQL schema: one folder per domain, merged here at the root."""
+
+from __future__ import annotations
+
+import functools
+
+import strawberry
+from strawberry import relay
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+from strawberry.tools import merge_types
+
+from casehub.errors import CasehubError
+from casehub.schema.recipients.queries import RecipientQueries
+from casehub.schema.regions.queries import RegionQueries
+
+
+def _query_type() -> type:
+    """A fresh root Query: strawberry's relay `node` field can be bound to one schema only."""
+
+    @strawberry.type
+    class NodeQueries:
+        node: relay.Node | None = relay.node()
+
+    return merge_types("Query", (NodeQueries, RecipientQueries, RegionQueries))
+
+LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
+
+
+def _is_internal(error: GraphQLError) -> bool:
+    """Mask everything but casehub's own expected errors and GraphQL's validation errors."""
+    original = error.original_error
+    return original is not None and not isinstance(original, CasehubError)
+
+
+@functools.cache
+def build_schema(*, production: bool = False) -> strawberry.Schema:
+    """One schema per mode, built once per process."""
+    extensions = [
+        lambda: QueryDepthLimiter(max_depth=LIMITS["max_depth"]),
+        lambda: MaxTokensLimiter(max_token_count=LIMITS["max_tokens"]),
+        lambda: MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]),
+        lambda: MaskErrors(should_mask_error=_is_internal),
+    ]
+    if production:
+        extensions.append(DisableIntrospection)
+    return CasehubSchema(query=_query_type(), extensions=extensions)
+
+
+class CasehubSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:
+        """Log unexpected errors with their traceback; expected ones are the client's business."""
+        unexpected = [e for e in errors if _is_internal(e)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+

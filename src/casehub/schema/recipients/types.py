@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry import relay
+from strawberry.scalars import JSON
+
+from casehub.domain import DependantRole, EventType, Scheme
+from casehub.idnumber import mask_id_number, mask_phone
+from casehub.models import Entitlement as EntitlementModel
+from casehub.models import Event as EventModel
+from casehub.models import Person
+from casehub.schema.regions.types import Region
+
+SchemeEnum = strawberry.enum(Scheme, name="Scheme")
+EventTypeEnum = strawberry.enum(EventType, name="EventType")
+DependantRoleEnum = strawberry.enum(DependantRole, name="DependantRole")
+
+
+@strawberry.type
+class Entitlement(relay.Node):
+    """One recipient × one scheme (待遇): start month and monthly amount in fen."""
+
+    id: relay.NodeID[int]
+    scheme: SchemeEnum
+    start_month: dt.date
+    monthly_amount_fen: int
+    dependant_role: DependantRoleEnum | None
+
+    @classmethod
+    def from_model(cls, row: EntitlementModel) -> Entitlement:
+        return cls(
+            id=row.id,
+            scheme=row.scheme,
+            start_month=row.start_month,
+            monthly_amount_fen=row.monthly_amount_fen,
+            dependant_role=row.dependant_role,
+        )
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        found = await EntitlementModel.in_bulk([int(i) for i in node_ids], "id")
+        return [cls.from_model(found[int(i)]) if int(i) in found else None for i in node_ids]
+
+
+@strawberry.type
+class TimelineEvent(relay.Node):
+    """An event on a recipient's timeline, with both of its times (R-TL-2)."""
+
+    id: relay.NodeID[int]
+    type: EventTypeEnum
+    occurred_on: dt.date
+    recorded_at: dt.datetime
+    source_adapter: str
+    source_row: int | None
+    payload: JSON
+    evidence: JSON
+    natural_key: str
+    corrects_id: strawberry.Private[int | None]
+    retracted_by: relay.GlobalID | None = strawberry.field(
+        description="The RETRACTED event that withdrew this one, if it was known at `knownAt`."
+    )
+
+    @classmethod
+    def from_model(cls, row: EventModel, retracted_by: int | None = None) -> TimelineEvent:
+        return cls(
+            id=row.id,
+            type=row.type,
+            occurred_on=row.occurred_on,
+            recorded_at=row.recorded_at,
+            source_adapter=row.source_adapter,
+            source_row=row.source_row,
+            payload=row.payload,
+            evidence=row.evidence,
+            natural_key=row.natural_key,
+            corrects_id=row.corrects_id,
+            retracted_by=relay.GlobalID("TimelineEvent", str(retracted_by)) if retracted_by else None,
+        )
+
+    @strawberry.field(description="The earlier event this one retracts or amends (R-TL-1).")
+    def corrects(self) -> relay.GlobalID | None:
+        return relay.GlobalID("TimelineEvent", str(self.corrects_id)) if self.corrects_id else None
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        found = await EventModel.in_bulk([int(i) for i in node_ids], "id")
+        return [cls.from_model(found[int(i)]) if int(i) in found else None for i in node_ids]
+
+
+def visible_timeline(
+    events: list[EventModel], as_of: dt.date | None, known_at: dt.datetime | None
+) -> list[TimelineEvent]:
+    """What the bureau knew at `known_at` about what had happened by `as_of` (R-TL-2).
+
+    Retracted events stay visible, marked with the retraction (R-TL-1).
+    """
+    known = [e for e in events if known_at is None or e.recorded_at <= known_at]
+    retracted_by = {e.corrects_id: e.id for e in known if e.type is EventType.RETRACTED}
+    return [
+        TimelineEvent.from_model(e, retracted_by.get(e.id))
+        for e in known
+        if as_of is None or e.occurred_on <= as_of
+    ]
+
+
+@strawberry.type
+class Recipient(relay.Node):
+    """A person who receives a benefit (待遇领取人员)."""
+
+    id: relay.NodeID[int]
+    name: str
+    birth_date: dt.date
+    sex: str
+    id_number_full: strawberry.Private[str]
+    phone_full: strawberry.Private[str | None]
+    village_id: strawberry.Private[int]
+
+    @classmethod
+    def from_model(cls, row: Person) -> Recipient:
+        return cls(
+            id=row.id,
+            name=row.name,
+            birth_date=row.birth_date,
+            sex=row.sex,
+            id_number_full=row.id_number,
+            phone_full=row.phone,
+            village_id=row.village_id,
+        )
+
+    @strawberry.field(description="The resident ID number, masked: 532922********1234.")
+    def id_number(self) -> str:
+        return mask_id_number(self.id_number_full)
+
+    @strawberry.field(description="The phone number, masked: 138****5678.")
+    def phone(self) -> str | None:
+        return mask_phone(self.phone_full)
+
+    @strawberry.field
+    async def village(self, info: strawberry.Info) -> Region:
+        return Region.from_model(await info.context.loaders.region.load(self.village_id))
+
+    @strawberry.field
+    async def entitlements(self, info: strawberry.Info) -> list[Entitlement]:
+        rows = await info.context.loaders.entitlements_by_person.load(self.id)
+        return [Entitlement.from_model(r) for r in rows]
+
+    @strawberry.field(description="Events in recording order; asOf bounds occurredOn, knownAt bounds recordedAt.")
+    async def timeline(
+        self,
+        info: strawberry.Info,
+        as_of: dt.date | None = None,
+        known_at: dt.datetime | None = None,
+        last: int | None = None,
+    ) -> list[TimelineEvent]:
+        rows = await info.context.loaders.events_by_person.load(self.id)
+        events = visible_timeline(rows, as_of, known_at)
+        return events[-last:] if last else events
+
+    @classmethod
+    async def resolve_nodes(
+        cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
+    ) -> list[Any]:
+        rows = await info.context.loaders.person.load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]

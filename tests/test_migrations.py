@@ -1,0 +1,98 @@
+"""Migrations: no drift from the models, the same schema on both databases, start-up refusals."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.autodetector import MigrationAutodetector
+
+from casehub import db as casehub_db
+
+
+async def test_models_and_migrations_do_not_drift(db):
+    """`makemigrations` would write nothing: every model change has its migration."""
+    config = casehub_db.tortoise_config(db)
+    writers = await MigrationAutodetector(Tortoise.apps, config["apps"]).changes()
+    assert not writers, (
+        "models changed without a migration: run "
+        "`tortoise -c casehub.db.MAKEMIGRATIONS_CONFIG makemigrations --name ...`"
+    )
+
+
+async def _columns(url: str) -> dict[str, set[str]]:
+    conn = get_connection("default")
+    if url.startswith("postgres"):
+        _, rows = await conn.execute_query(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public'"
+        )
+        pairs = [(r["table_name"], r["column_name"]) for r in rows]
+    else:
+        _, tables = await conn.execute_query("SELECT name FROM sqlite_master WHERE type = 'table'")
+        pairs = []
+        for t in tables:
+            _, cols = await conn.execute_query(f'PRAGMA table_info("{t["name"]}")')
+            pairs += [(t["name"], c["name"]) for c in cols]
+    schema: dict[str, set[str]] = {}
+    for table, column in pairs:
+        if table != "sqlite_sequence":
+            schema.setdefault(table, set()).add(column)
+    return schema
+
+
+_seen: dict[str, dict[str, set[str]]] = {}
+
+
+async def test_same_tables_and_columns_on_sqlite_and_postgres(db):
+    """Runs once per backend; the second run compares with the first."""
+    backend = "postgres" if db.startswith("postgres") else "sqlite"
+    _seen[backend] = await _columns(db)
+    assert "event" in _seen[backend] and "natural_key" in _seen[backend]["event"]
+    if len(_seen) == 2:
+        assert _seen["sqlite"] == _seen["postgres"]
+
+
+def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "casehub", *args], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    import os
+
+    env = dict(os.environ)
+    env["CASEHUB_DATABASE_URL"] = f"sqlite://{tmp_path / 'cli.sqlite3'}"
+    return env
+
+
+def test_serve_refuses_an_unmigrated_database_in_one_line(cli_env):
+    result = run_cli("serve", env=cli_env)
+    assert result.returncode == 1
+    assert "not migrated" in result.stderr and "casehub migrate" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_database_url_is_one_line(cli_env):
+    cli_env["CASEHUB_DATABASE_URL"] = "mysql://root@localhost/x"
+    result = run_cli("migrate", env=cli_env)
+    assert result.returncode == 1
+    assert "CASEHUB_DATABASE_URL" in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_postgres_is_one_line(cli_env):
+    cli_env["CASEHUB_DATABASE_URL"] = "postgres://postgres@127.0.0.1:1/nowhere"
+    result = run_cli("migrate", env=cli_env)
+    assert result.returncode == 1 and "cannot reach the database" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_migrate_then_serve_check_passes(cli_env):
+    assert run_cli("migrate", env=cli_env).returncode == 0
+    again = run_cli("migrate", env=cli_env)
+    assert again.returncode == 0 and "0 migration(s) applied" in again.stdout

@@ -37,7 +37,7 @@ class CasehubGraphQL(GraphQL):
         self.settings = settings
 
     async def get_context(self, request, response=None) -> Context:  # type: ignore[override]
-        return Context(request=request, settings=self.settings)
+        return await Context.build(request, self.settings)
 
 
 async def healthz(request: Request) -> JSONResponse:

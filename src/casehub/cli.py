@@ -116,6 +116,31 @@ def serve(
 
 
 @command
+def token(
+    username: Annotated[str, typer.Argument(help="the staff account the token speaks for")],
+    hours: Annotated[int, typer.Option(help="how long the token is valid")] = 12,
+) -> None:
+    """Mint a bearer token for local use: `Authorization: Bearer <token>`."""
+    import datetime as dt
+
+    from casehub.auth import mint_token
+    from casehub.errors import ValidationError
+    from casehub.models import Staff
+
+    settings = Settings.from_env()
+
+    async def go() -> str:
+        async with db.connected(settings.database_url):
+            await db.ensure_migrated()
+            staff = await Staff.get_or_none(username=username, active=True)
+            if staff is None:
+                raise ValidationError("username", "UNKNOWN_STAFF", f"no active staff account {username!r}")
+            return mint_token(settings, staff, ttl=dt.timedelta(hours=hours))
+
+    sys.stdout.write(run(go()) + "\n")
+
+
+@command
 def schema() -> None:
     """Print the GraphQL schema (SDL); `make schema` writes it to schema.graphql."""
     from casehub.schema import build_schema

@@ -50,7 +50,8 @@ class EventType(StrEnum):
     AMOUNT_CHANGED = "AMOUNT_CHANGED"  # {"scheme": Scheme, "monthly_amount_fen": int} from occurred_on's month
     REMINDER_SENT = "REMINDER_SENT"  # {"channel": str, "due_on": date}
     RETRACTED = "RETRACTED"  # {"reason": str} — `corrects` points at the retracted event (R-TL-1)
-    AMENDED = "AMENDED"  # {"occurred_on"?: date, "payload"?: {...}, "reason": str} — `corrects` points at the amended event
+    # {"occurred_on"?: date, "payload"?: {...}, "reason": str} — `corrects` points at the amended event
+    AMENDED = "AMENDED"
 
 
 class CustodyMeasure(StrEnum):

@@ -55,8 +55,8 @@ def serve(app) -> Iterator[str]:
 class DevTools:
     """A minimal DevTools-protocol client attached to one fresh page (tab)."""
 
-    def __init__(self, ws_url: str) -> None:
-        self.ws = ws_client.connect(ws_url, max_size=None, open_timeout=10)
+    def __init__(self, ws) -> None:
+        self.ws = ws
         self.ids = itertools.count(1)
         self.events: list[dict] = []
         self.session: str | None = None
@@ -120,9 +120,6 @@ class DevTools:
                 out.append(f"console: {[a.get('value', a.get('description')) for a in p['args']]}")
         return out
 
-    def close(self) -> None:
-        self.ws.close()
-
 
 @pytest.fixture(scope="module")
 def browser(chromium: str, tmp_path_factory) -> Iterator[DevTools]:
@@ -165,9 +162,8 @@ def browser(chromium: str, tmp_path_factory) -> Iterator[DevTools]:
             assert time.monotonic() < deadline, f"chromium did not start; see {log.name}"
             time.sleep(0.05)
         port, path = port_file.read_text().split()
-        devtools = DevTools(f"ws://127.0.0.1:{port}{path}")
-        yield devtools
-        devtools.close()
+        with ws_client.connect(f"ws://127.0.0.1:{port}{path}", max_size=None) as ws:
+            yield DevTools(ws)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
@@ -181,9 +177,9 @@ def browser(chromium: str, tmp_path_factory) -> Iterator[DevTools]:
 def run_in_graphiql(browser: DevTools, base_url: str, query: str, expect: str) -> str:
     """Open GraphiQL with `query`, press Run, and wait for `expect` in the result pane."""
     browser.events.clear()
-    nav = browser.call("Page.navigate", url=f"{base_url}/graphql?query={quote(query)}")
+    nav = browser.call("Page.navigate", url=f"{base_url}/graphql?q={quote(query)}")
     assert "errorText" not in nav, nav
-    browser.wait_for(RUN_BUTTON)
+    browser.wait_for(f"!!{RUN_BUTTON}")
     browser.evaluate(f"{RUN_BUTTON}.click()")
     text = browser.wait_for(f"(t => t.includes({json.dumps(expect)}) && t)({RESPONSE_TEXT})")
     for url in browser.requested_urls():

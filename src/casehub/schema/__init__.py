@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 
 import strawberry
-from strawberry import relay
 from graphql import GraphQLError
+from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
@@ -16,7 +16,9 @@ from strawberry.extensions import (
 )
 from strawberry.tools import merge_types
 
+from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.permissions import has
 from casehub.schema.recipients.queries import RecipientQueries
 from casehub.schema.regions.queries import RegionQueries
 
@@ -26,7 +28,7 @@ def _query_type() -> type:
 
     @strawberry.type
     class NodeQueries:
-        node: relay.Node | None = relay.node()
+        node: relay.Node | None = relay.node(permission_classes=[has(Permission.READ_CASES)])
 
     return merge_types("Query", (NodeQueries, RecipientQueries, RegionQueries))
 

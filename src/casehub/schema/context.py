@@ -1,16 +1,18 @@
-"""The per-request context: settings and freshly built DataLoaders.
+"""The per-request context: who is asking, settings, and freshly built DataLoaders.
 
 Loaders live for one request only (never module-level), so one request's
-cache never serves another's.
+cache never serves another's, and they are built for the viewer so every
+nested field is scoped like the root fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from casehub.auth import AuthError, Viewer, viewer_from_authorization
 from casehub.config import Settings
 from casehub.schema.loaders import Loaders
 
@@ -19,4 +21,15 @@ from casehub.schema.loaders import Loaders
 class Context:
     request: Request | WebSocket | None
     settings: Settings
-    loaders: Loaders = field(default_factory=Loaders)
+    viewer: Viewer | None
+    loaders: Loaders
+    auth_error: AuthError | None = None
+
+    @classmethod
+    async def build(cls, request: Request | WebSocket | None, settings: Settings) -> Context:
+        header = request.headers.get("authorization") if request is not None else None
+        try:
+            viewer = await viewer_from_authorization(settings, header)
+        except AuthError as exc:
+            return cls(request, settings, None, Loaders(None), auth_error=exc)
+        return cls(request, settings, viewer, Loaders(viewer))

@@ -93,7 +93,7 @@ _PAGE = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>casehub GraphiQL</title>
-  <link rel="icon" href="data:,">
+  <link rel="icon" href="data:image/gif;base64,R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7">
   <link rel="stylesheet" href="{assets}/graphiql.min.css">
   <style>
     body {{ margin: 0; height: 100vh; overflow: hidden; }}
@@ -106,7 +106,8 @@ _PAGE = """<!doctype html>
 <body>
   <div id="graphiql">Loading…</div>
   <script nonce="{nonce}">
-    // Share queries by URL: ?query=...&variables=... (GraphiQL's usual parameters).
+    // Share queries by URL: ?q=...&variables=... (as strawberry's page; a GET with
+    // ?query= is executed by the server instead of showing this page).
     const params = new URLSearchParams(window.location.search);
     function updateURL(key, value) {{
       if (value) params.set(key, value); else params.delete(key);
@@ -126,9 +127,9 @@ _PAGE = """<!doctype html>
       React.createElement(GraphiQL, {{
         fetcher: fetcher,
         defaultQuery: "# casehub GraphQL API\\n{{\\n  __typename\\n}}\\n",
-        query: params.get("query") || undefined,
+        query: params.get("q") || undefined,
         variables: params.get("variables") || undefined,
-        onEditQuery: (q) => updateURL("query", q),
+        onEditQuery: (q) => updateURL("q", q),
         onEditVariables: (v) => updateURL("variables", v),
         isHeadersEditorEnabled: true,
         shouldPersistHeaders: false, // headers may carry tokens: keep them out of localStorage

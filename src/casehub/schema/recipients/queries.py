@@ -2,23 +2,33 @@ from __future__ import annotations
 
 import strawberry
 
+from casehub import access
+from casehub.auth import Permission
 from casehub.idnumber import parse_id_number
-from casehub.models import Person
 from casehub.schema.pagination import Connection, check_page_size, connection, decode_cursor
+from casehub.schema.permissions import has
 from casehub.schema.recipients.types import Recipient
 
 
 @strawberry.type
 class RecipientQueries:
-    @strawberry.field(description="One recipient by resident ID number.")
-    async def recipient(self, id_number: str) -> Recipient | None:
-        person = await Person.get_or_none(id_number=parse_id_number(id_number).number)
+    @strawberry.field(
+        description="One recipient by resident ID number.", permission_classes=[has(Permission.READ_CASES)]
+    )
+    async def recipient(self, info: strawberry.Info, id_number: str) -> Recipient | None:
+        number = parse_id_number(id_number).number
+        person = await access.persons(info.context.viewer).get_or_none(id_number=number)
         return Recipient.from_model(person) if person else None
 
-    @strawberry.field(description="Recipients in a stable order, a page at a time (at most 100).")
-    async def recipients(self, first: int = 20, after: str | None = None) -> Connection[Recipient]:
+    @strawberry.field(
+        description="Recipients in a stable order, a page at a time (at most 100).",
+        permission_classes=[has(Permission.READ_CASES)],
+    )
+    async def recipients(
+        self, info: strawberry.Info, first: int = 20, after: str | None = None
+    ) -> Connection[Recipient]:
         check_page_size(first)
-        query = Person.all()
+        query = access.persons(info.context.viewer)
         total = await query.count()
         after_id = decode_cursor(after)
         if after_id is not None:

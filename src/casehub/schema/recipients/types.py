@@ -44,8 +44,8 @@ class Entitlement(relay.Node):
     async def resolve_nodes(
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        found = await EntitlementModel.in_bulk([int(i) for i in node_ids], "id")
-        return [cls.from_model(found[int(i)]) if int(i) in found else None for i in node_ids]
+        rows = await info.context.loaders.entitlement.load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
 
 
 @strawberry.type
@@ -90,8 +90,8 @@ class TimelineEvent(relay.Node):
     async def resolve_nodes(
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        found = await EventModel.in_bulk([int(i) for i in node_ids], "id")
-        return [cls.from_model(found[int(i)]) if int(i) in found else None for i in node_ids]
+        rows = await info.context.loaders.event.load_many([int(i) for i in node_ids])
+        return [cls.from_model(r) if r else None for r in rows]
 
 
 def visible_timeline(

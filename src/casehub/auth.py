@@ -1,0 +1,109 @@
+"""Who is asking: bearer tokens (JWT) naming a staff account, and what each role may do.
+
+Tokens carry only the staff id; the role and scope are read from the staff
+account on every request, so a changed or deactivated account takes effect at
+once. Row scoping lives in `casehub.access`, not here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+
+import jwt
+
+from casehub.config import Settings
+from casehub.domain import Role
+from casehub.errors import CasehubError
+from casehub.models import Staff
+
+AUDIENCE = "casehub-api"
+ISSUER = "casehub"
+ALGORITHM = "HS256"
+
+
+class Permission(StrEnum):
+    READ_CASES = "READ_CASES"  # recipients, entitlements, timelines, decisions
+    REVEAL_PII = "REVEAL_PII"  # full ID and phone numbers, each reveal audited
+    RECORD_EVENTS = "RECORD_EVENTS"  # certifications, deaths, judicial and dependant events
+    CORRECT_EVENTS = "CORRECT_EVENTS"  # retractions and amendments
+    IMPORT = "IMPORT"  # run adapters on uploaded files
+    INVESTIGATE = "INVESTIGATE"  # investigations, overpayment recovery
+    READ_AUDIT = "READ_AUDIT"
+
+
+P = Permission
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.COUNTY_ADMIN: frozenset(P),
+    Role.COUNTY_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT}),
+    Role.TOWNSHIP_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.IMPORT}),
+    Role.VILLAGE_ASSISTANT: frozenset({P.READ_CASES, P.RECORD_EVENTS}),
+    Role.UNIT_HANDLER: frozenset({P.READ_CASES, P.RECORD_EVENTS}),
+    Role.INVESTIGATOR: frozenset({P.READ_CASES, P.REVEAL_PII, P.INVESTIGATE}),
+    Role.AUDITOR: frozenset({P.READ_CASES, P.READ_AUDIT}),
+    Role.IMPORT_SERVICE: frozenset({P.IMPORT}),
+}
+
+
+class AuthError(CasehubError):
+    """The request carries no valid token, or the token names no active staff account."""
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """The staff member behind a request, with what their role allows and where."""
+
+    staff_id: int
+    username: str
+    role: Role
+    region_code: str | None  # scope: this region and everything under it (code prefix rule)
+    region_id: int | None
+    unit_id: int | None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+
+def mint_token(settings: Settings, staff: Staff, *, ttl: dt.timedelta = dt.timedelta(hours=12)) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {"sub": str(staff.id), "aud": AUDIENCE, "iss": ISSUER, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, settings.secret, algorithm=ALGORITHM)
+
+
+def decode_token(settings: Settings, token: str) -> int:
+    """The staff id in a valid token; expired, tampered or foreign tokens are refused."""
+    try:
+        claims = jwt.decode(
+            token, settings.secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
+            options={"require": ["exp", "sub", "aud", "iss"]},
+        )
+        return int(claims["sub"])
+    except jwt.ExpiredSignatureError:
+        raise AuthError("the access token has expired") from None
+    except (jwt.InvalidTokenError, ValueError):
+        raise AuthError("the access token is not valid") from None
+
+
+async def viewer_for_staff(staff_id: int) -> Viewer:
+    staff = await Staff.get_or_none(id=staff_id, active=True).select_related("region")
+    if staff is None:
+        raise AuthError("the access token names no active staff account")
+    return Viewer(
+        staff_id=staff.id,
+        username=staff.username,
+        role=staff.role,
+        region_code=staff.region.code if staff.region else None,
+        region_id=staff.region_id,
+        unit_id=staff.unit_id,
+    )
+
+
+async def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer | None:
+    """None when no token is sent; a bad token is an error, never silently anonymous."""
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise AuthError("send the access token as `Authorization: Bearer <token>`")
+    return await viewer_for_staff(decode_token(settings, token.strip()))

@@ -140,6 +140,31 @@ def token(
     sys.stdout.write(run(go()) + "\n")
 
 
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk the audit chain; name the first entry that does not verify."""
+    from casehub.audit import verify_chain
+
+    settings = Settings.from_env()
+
+    async def go():
+        async with db.connected(settings.database_url):
+            await db.ensure_migrated()
+            return await verify_chain()
+
+    try:
+        broken = run(go())
+    except CasehubError as exc:
+        fail(str(exc))
+    if broken is not None:
+        fail(f"audit entry {broken.id} ({broken.action} at {broken.at.isoformat()}) does not verify")
+    console.print("audit chain verified")
+
+
 @command
 def schema() -> None:
     """Print the GraphQL schema (SDL); `make schema` writes it to schema.graphql."""

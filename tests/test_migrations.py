@@ -11,6 +11,7 @@ from tortoise.connection import get_connection
 from tortoise.migrations.autodetector import MigrationAutodetector
 
 from casehub import db as casehub_db
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 
 async def test_models_and_migrations_do_not_drift(db):
@@ -92,7 +93,21 @@ def test_unreachable_postgres_is_one_line(cli_env):
     assert "Traceback" not in result.stderr
 
 
-def test_migrate_then_serve_check_passes(cli_env):
-    assert run_cli("migrate", env=cli_env).returncode == 0
+@pytest.fixture(params=["sqlite", "postgres"])
+async def fresh_url(request, tmp_path):
+    """A database URL whose database does not exist yet (the CLI must create it)."""
+    if request.param == "sqlite":
+        yield f"sqlite://{tmp_path / 'fresh.sqlite3'}"
+        return
+    url = await create_postgres_database()
+    await drop_postgres_database(url)  # only the unique name is wanted
+    yield url
+    await drop_postgres_database(url)
+
+
+def test_migrate_creates_the_database_and_is_idempotent(fresh_url, cli_env):
+    cli_env["CASEHUB_DATABASE_URL"] = fresh_url
+    first = run_cli("migrate", env=cli_env)
+    assert first.returncode == 0, first.stderr
     again = run_cli("migrate", env=cli_env)
     assert again.returncode == 0 and "0 migration(s) applied" in again.stdout

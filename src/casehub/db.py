@@ -10,6 +10,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import asyncpg
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.migrations.executor import MigrationExecutor
@@ -35,22 +36,48 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
 
 
 async def init_db(database_url: str, *, create_db: bool = False, global_fallback: bool = False) -> None:
-    """Open the connections; a database that cannot be reached is a one-line ConfigError."""
+    """Open the connections; a database that cannot be reached is a one-line ConfigError.
+
+    With `create_db`, a PostgreSQL database that does not exist yet is created.
+    """
+    try:
+        await _open(database_url, global_fallback)
+    except _MissingDatabase:
+        if not create_db:
+            raise ConfigError(
+                f"database {_redact(database_url)} does not exist: run `casehub migrate` to create it"
+            ) from None
+        await _open(database_url, global_fallback, create=True)
+
+
+async def _open(database_url: str, global_fallback: bool, create: bool = False) -> None:
     try:
         await Tortoise.init(
-            config=tortoise_config(database_url),
-            _create_db=create_db,
-            _enable_global_fallback=global_fallback,
+            config=tortoise_config(database_url), _create_db=create, _enable_global_fallback=global_fallback
         )
         await get_connection("default").execute_query("SELECT 1")
     except (OSError, ConnectionError) as exc:
         await Tortoise.close_connections()
+        if _caused_by(exc, asyncpg.InvalidCatalogNameError):
+            raise _MissingDatabase from exc
         raise ConfigError(f"cannot reach the database at {_redact(database_url)}: {exc}") from None
     except Exception as exc:
         if type(exc).__module__.startswith(("asyncpg", "sqlite3", "tortoise")):
             await Tortoise.close_connections()
             raise ConfigError(f"cannot open the database at {_redact(database_url)}: {exc}") from None
         raise
+
+
+class _MissingDatabase(Exception):
+    """The server is there but the database is not (yet)."""
+
+
+def _caused_by(exc: BaseException | None, kind: type[BaseException]) -> bool:
+    while exc is not None:
+        if isinstance(exc, kind):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _redact(url: str) -> str:

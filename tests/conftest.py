@@ -13,6 +13,7 @@ reached, the PostgreSQL half is skipped — unless CASEHUB_TEST_REQUIRE_POSTGRES
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
 
@@ -64,10 +65,10 @@ async def drop_postgres_database(url: str) -> None:
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgres"])
-async def database_url(request, tmp_path_factory) -> AsyncIterator[str]:
-    """A freshly migrated database for the whole session, per backend."""
+async def migrated_database(request, tmp_path_factory) -> AsyncIterator[str]:
+    """A freshly migrated database per backend for the session (the template on SQLite)."""
     if request.param == "sqlite":
-        url = f"sqlite://{tmp_path_factory.mktemp('db') / 'casehub.sqlite3'}"
+        url = f"sqlite://{tmp_path_factory.mktemp('db') / 'template.sqlite3'}"
     else:
         url = await create_postgres_database()
     # tortoise caches insert SQL per connection *name* for the whole process, so
@@ -75,6 +76,8 @@ async def database_url(request, tmp_path_factory) -> AsyncIterator[str]:
     EXECUTOR_CACHE.clear()
     await casehub_db.init_db(url, global_fallback=True)
     await casehub_db.migrate()
+    if url.startswith("sqlite"):
+        await Tortoise.close_connections()
     try:
         yield url
     finally:
@@ -87,24 +90,26 @@ def _table_names() -> list[str]:
     return [model._meta.db_table for model in Tortoise.apps.get_models_iterable()]
 
 
-async def empty_all_tables(url: str) -> None:
-    conn = get_connection("default")
-    tables = _table_names()
-    if url.startswith("postgres"):
-        quoted = ", ".join(f'"{t}"' for t in tables)
-        await conn.execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
-        return
-    await conn.execute_script(
-        "PRAGMA foreign_keys = OFF;"
-        + "".join(f'DELETE FROM "{t}";' for t in tables)
-        + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys = ON;"
-    )
-
-
 @pytest.fixture
-async def db(database_url: str) -> AsyncIterator[str]:
-    """A migrated, empty database with tortoise connected; yields its URL."""
+async def db(migrated_database: str, tmp_path) -> AsyncIterator[str]:
+    """A migrated, empty database with tortoise connected; yields its URL.
+
+    SQLite: a copy of the migrated template per test. PostgreSQL: the session's
+    database, truncated after each test (TRUNCATE is not blocked by the
+    append-only row triggers, which refuse UPDATE and DELETE).
+    """
+    if migrated_database.startswith("postgres"):
+        try:
+            yield migrated_database
+        finally:
+            quoted = ", ".join(f'"{t}"' for t in _table_names())
+            await get_connection("default").execute_script(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE")
+        return
+    copy = tmp_path / "casehub.sqlite3"
+    shutil.copyfile(migrated_database.removeprefix("sqlite://"), copy)
+    url = f"sqlite://{copy}"
+    await casehub_db.init_db(url, global_fallback=True)
     try:
-        yield database_url
+        yield url
     finally:
-        await empty_all_tables(database_url)
+        await Tortoise.close_connections()

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+
+import pytest
+from tortoise.exceptions import OperationalError
 
 from tortoise.connection import get_connection
 
 from casehub.audit import GENESIS, append_audit, verify_chain
-from casehub.models import AuditEntry
+from casehub.domain import EventType
+from casehub.models import AuditEntry, Event
+from tests import factories
 
 
 async def test_entries_chain_and_verify(db):
@@ -24,14 +30,37 @@ async def test_concurrent_appends_never_fork_the_chain(db):
     assert await verify_chain() is None
 
 
+async def test_the_database_refuses_to_change_audit_entries_and_events(db):
+    entry = await append_audit("RECORD_EVENT", "Event", 1, actor_id=None)
+    conn = get_connection("default")
+    for statement in ("UPDATE audit_entry SET action = 'X'", "DELETE FROM audit_entry"):
+        with pytest.raises(OperationalError, match="append-only"):
+            await conn.execute_script(statement)
+    person = await factories.recipient((await factories.region_tree())["532922101001"])
+    await Event.create(
+        person=person, type=EventType.DIED, occurred_on=dt.date(2024, 1, 2), natural_key="k",
+        recorded_at=dt.datetime(2024, 1, 3, tzinfo=dt.UTC), source_adapter="test",
+    )
+    for statement in ("UPDATE event SET occurred_on = '2020-01-01'", "DELETE FROM event"):
+        with pytest.raises(OperationalError, match="append-only"):
+            await conn.execute_script(statement)
+    assert (await AuditEntry.get(id=entry.id)).action == "RECORD_EVENT"
+    assert (await Event.get(natural_key="k")).occurred_on == dt.date(2024, 1, 2)
+
+
 async def test_a_tampered_entry_is_named(db):
+    """Even past the triggers (an owner who disables them), verification finds the change."""
     for i in range(3):
         await append_audit("RECORD_EVENT", "Event", i, actor_id=None, detail={"n": i})
     middle = (await AuditEntry.all().order_by("id"))[1]
     conn = get_connection("default")
-    placeholder = "$1" if db.startswith("postgres") else "?"
-    await conn.execute_query(
-        f"UPDATE audit_entry SET detail = '{{\"n\": 99}}' WHERE id = {placeholder}", [middle.id]
-    )
+    update = f"UPDATE audit_entry SET detail = '{{\"n\": 99}}' WHERE id = {middle.id}"
+    if db.startswith("postgres"):
+        await conn.execute_script(
+            f'ALTER TABLE audit_entry DISABLE TRIGGER "audit_entry_append_only"; {update}; '
+            'ALTER TABLE audit_entry ENABLE TRIGGER "audit_entry_append_only"'
+        )
+    else:
+        await conn.execute_script(f'DROP TRIGGER "audit_entry_no_update"; {update}')
     broken = await verify_chain()
     assert broken is not None and broken.id == middle.id

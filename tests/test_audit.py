@@ -6,9 +6,8 @@ import asyncio
 import datetime as dt
 
 import pytest
-from tortoise.exceptions import OperationalError
-
 from tortoise.connection import get_connection
+from tortoise.exceptions import OperationalError
 
 from casehub.audit import GENESIS, append_audit, verify_chain
 from casehub.domain import EventType

@@ -97,10 +97,9 @@ async def test_every_role_against_every_root_field(world, role):
 
 
 async def test_unit_handler_sees_only_their_units_entitlements(world):
-    client, people, staff = world
-    body = await ask(
-        client, factories.bearer(staff[Role.UNIT_HANDLER]), "{ recipients { edges { node { entitlements { scheme } } } } }"
-    )
+    client, _, staff = world
+    query = "{ recipients { edges { node { entitlements { scheme } } } } }"
+    body = await ask(client, factories.bearer(staff[Role.UNIT_HANDLER]), query)
     assert body["data"]["recipients"]["edges"] == [{"node": {"entitlements": [{"scheme": "AGENCY_PENSION"}]}}]
 
 
@@ -113,7 +112,8 @@ async def test_no_token_expired_tampered_and_foreign_tokens_are_refused(world):
     expired = jwt.encode({**claims, "exp": now - dt.timedelta(minutes=1)}, SETTINGS.secret, ALGORITHM)
     foreign = jwt.encode({**claims, "aud": "other", "exp": now + dt.timedelta(hours=1)}, SETTINGS.secret, ALGORITHM)
     forged = jwt.encode({**claims, "exp": now + dt.timedelta(hours=1)}, "not-the-secret-but-long-enough-for-hs256", ALGORITHM)
-    for token, message in [(expired, "expired"), (foreign, "not valid"), (forged, "not valid"), ("junk", "not valid")]:
+    cases = [(expired, "expired"), (foreign, "not valid"), (forged, "not valid"), ("junk", "not valid")]
+    for token, message in cases:
         body = await ask(client, {"Authorization": f"Bearer {token}"}, LIST)
         assert message in body["errors"][0]["message"]
         assert body["data"] is None

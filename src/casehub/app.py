@@ -13,8 +13,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
-from strawberry.asgi import GraphQL
+from starlette.routing import Route, WebSocketRoute
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
@@ -22,12 +21,13 @@ from casehub import db
 from casehub.config import Settings
 from casehub.schema import build_schema
 from casehub.schema.context import Context
+from casehub.web import OfflineGraphQL, asset_routes
 
 log = logging.getLogger("casehub")
 
 
-class CasehubGraphQL(GraphQL):
-    """The GraphQL view: builds the per-request context (settings, loaders)."""
+class CasehubGraphQL(OfflineGraphQL):
+    """The GraphQL view (and, outside production, the offline GraphiQL page)."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -66,10 +66,11 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             await Tortoise.close_connections()
 
     graphql = CasehubGraphQL(settings)
-    return Starlette(
-        routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
-            Route("/healthz", healthz),
-        ],
-        lifespan=lifespan,
-    )
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+    ]
+    if not settings.production:
+        routes += asset_routes()
+    return Starlette(routes=routes, lifespan=lifespan)

@@ -101,11 +101,16 @@ def serve(
 
     settings = Settings.from_env()
 
-    async def check() -> None:
+    async def check() -> str | None:
         async with db.connected(settings.database_url):
             await db.ensure_migrated()
+            return None if settings.production else await _development_token(settings)
 
-    run(check())
+    token = run(check())
+    address = f"http://{host or settings.host}:{port or settings.port}/graphql"
+    if token:
+        console.print(f"GraphiQL: {address}\nheaders for the demo county admin (development only):")
+        console.print(f'{{"Authorization": "Bearer {token}"}}', highlight=False, soft_wrap=True)
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
@@ -171,6 +176,15 @@ def schema() -> None:
     from casehub.schema import build_schema
 
     sys.stdout.write(build_schema().as_str() + "\n")
+
+
+async def _development_token(settings: Settings) -> str | None:
+    """A token for the demo county's `admin`, so GraphiQL is usable at once outside production."""
+    from casehub.auth import mint_token
+    from casehub.models import Staff
+
+    admin = await Staff.get_or_none(username="admin", active=True)
+    return mint_token(settings, admin) if admin else None
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m casehub`

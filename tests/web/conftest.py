@@ -1,8 +1,7 @@
 """Fixtures for the offline GraphiQL tests.
 
-`graphiql_app` builds the ASGI app under test: a tiny strawberry schema behind
-OfflineGraphQL plus the asset routes. Swap its body for `casehub.app.create_app()`
-to test the real app; the tests only rely on `/graphql` and `{ __typename }`.
+`graphiql_app` is casehub's real app; `demo_app`, a tiny strawberry schema
+behind OfflineGraphQL, serves the subscription test until casehub has subscriptions.
 
 Without the npm assets (or, for browser tests, Chromium) the tests skip, unless
 CASEHUB_TEST_REQUIRE_WEB=1 (set it in CI), which turns the skip into a failure.
@@ -11,6 +10,7 @@ CASEHUB_TEST_REQUIRE_WEB=1 (set it in CI), which turns the skip into a failure.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import shutil
 from collections.abc import AsyncGenerator
@@ -75,15 +75,23 @@ def demo_app() -> Starlette:
 
 
 @pytest.fixture(scope="session")
-def graphiql_app(web_assets, demo_app) -> ASGIApp:
-    """The app whose GraphiQL is tested (later: `casehub.app.create_app()`)."""
-    return demo_app
+def graphiql_app(web_assets) -> ASGIApp:
+    """casehub's real app; `{ __typename }` needs neither a token nor the database."""
+    from casehub.app import create_app
+    from casehub.config import Settings
+
+    return create_app(Settings(database_url="sqlite://:memory:"), manage_database=False)
 
 
 @pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of Debian's headless-capable Chromium (`apt-get install -y chromium`)."""
+def chromium(web_assets) -> str:
+    """Path of Debian's Chromium (`apt-get install -y chromium`), $CASEHUB_CHROMIUM wins.
+
+    Also checks for `websockets`, the DevTools-protocol client the browser tests use.
+    """
     path = os.environ.get("CASEHUB_CHROMIUM") or shutil.which("chromium")
     if not path:
         skip_or_fail("Chromium is not installed (apt-get install -y chromium)")
+    if importlib.util.find_spec("websockets") is None:
+        skip_or_fail("the websockets package is not installed (pip install websockets)")
     return path

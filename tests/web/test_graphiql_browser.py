@@ -18,13 +18,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
 import uvicorn
-
-ws_client = pytest.importorskip("websockets.sync.client", reason="needs the websockets package")
 
 pytestmark = pytest.mark.browser
 
@@ -61,9 +58,7 @@ class DevTools:
         self.events: list[dict] = []
         self.session: str | None = None
         target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
+        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
         for domain in ("Page", "Network", "Runtime", "Log"):
             self.call(f"{domain}.enable")
 
@@ -92,11 +87,15 @@ class DevTools:
     def wait_for(self, expression: str, timeout: float = 30):
         """Poll `expression` in the page until it is truthy; return its value."""
         deadline = time.monotonic() + timeout
-        while not (value := self.evaluate(expression)):
+        while True:
+            try:
+                if value := self.evaluate(expression):
+                    return value
+            except RuntimeError:  # e.g. the page is still being replaced by navigation
+                pass
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {expression}; {self.problems()}")
             time.sleep(0.1)
-        return value
 
     def requested_urls(self) -> list[str]:
         return [
@@ -124,6 +123,8 @@ class DevTools:
 @pytest.fixture(scope="module")
 def browser(chromium: str, tmp_path_factory) -> Iterator[DevTools]:
     """Headless Chromium that can only reach loopback, with a fresh profile."""
+    from websockets.sync.client import connect  # checked by the `chromium` fixture
+
     profile = tmp_path_factory.mktemp("chromium-profile")
     log = (profile.parent / "chromium.log").open("wb")
     proc = subprocess.Popen(
@@ -146,7 +147,6 @@ def browser(chromium: str, tmp_path_factory) -> Iterator[DevTools]:
             "--proxy-bypass-list=127.0.0.1",
             "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
             f"--user-data-dir={profile}",
-            "--remote-debugging-address=127.0.0.1",
             "--remote-debugging-port=0",
             "about:blank",
         ],
@@ -162,7 +162,7 @@ def browser(chromium: str, tmp_path_factory) -> Iterator[DevTools]:
             assert time.monotonic() < deadline, f"chromium did not start; see {log.name}"
             time.sleep(0.05)
         port, path = port_file.read_text().split()
-        with ws_client.connect(f"ws://127.0.0.1:{port}{path}", max_size=None) as ws:
+        with connect(f"ws://127.0.0.1:{port}{path}", max_size=None) as ws:
             yield DevTools(ws)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

@@ -40,6 +40,10 @@ def test_page_has_no_external_url_and_every_asset_is_served(graphiql_app):
         assert len(asset.content) > 1000, url
         kind = "text/css" if url.endswith(".css") else "javascript"
         assert kind in asset.headers["content-type"], (url, asset.headers["content-type"])
+        etag = asset.headers["etag"]
+        assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    # The bundles name their source maps; browser dev tools fetch them.
+    assert client.get("/static/graphiql/graphiql.min.js.map").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -75,6 +79,4 @@ def test_missing_assets_give_the_install_command(tmp_path, monkeypatch, demo_app
         assert resp.status_code == 503
         assert "make assets" in resp.text
     # The API itself keeps working without the IDE's files.
-    assert client.post("/graphql", json={"query": "{ hello }"}).json() == {
-        "data": {"hello": "Hello, world!"}
-    }
+    assert client.post("/graphql", json={"query": "{ hello }"}).json() == {"data": {"hello": "Hello, world!"}}

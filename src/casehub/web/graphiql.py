@@ -17,6 +17,7 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
+from starlette.staticfiles import NotModifiedResponse
 from strawberry.asgi import GraphQL
 
 ASSETS_ENV_VAR = "CASEHUB_WEB_ASSETS"
@@ -76,7 +77,13 @@ async def _serve_asset(request: Request) -> Response:
         return PlainTextResponse(str(exc), status_code=503)
     if not path.is_file():  # an optional source map that this install lacks
         return PlainTextResponse("Not Found", status_code=404)
-    return FileResponse(path)
+    # Unversioned URLs: browsers revalidate each time (a cheap 304 by ETag), so an
+    # upgrade of the npm packages is never half-cached.
+    response = FileResponse(path, stat_result=path.stat(), headers={"Cache-Control": "no-cache"})
+    if_none_match = request.headers.get("if-none-match", "")
+    if response.headers["etag"] in (t.strip().removeprefix("W/") for t in if_none_match.split(",")):
+        return NotModifiedResponse(response.headers)
+    return response
 
 
 def asset_routes() -> list[BaseRoute]:

@@ -11,12 +11,14 @@ from casehub.models.imports import ImportBatch
 from casehub.models.persons import Person
 from casehub.models.regions import Region
 from casehub.models.staff import Staff
+from casehub.models.states import EntitlementState
 from casehub.models.units import EmployerUnit
 
 __models__ = [
     AuditEntry,
     EmployerUnit,
     Entitlement,
+    EntitlementState,
     Event,
     ImportBatch,
     Person,
@@ -28,6 +30,7 @@ __all__ = [
     "AuditEntry",
     "EmployerUnit",
     "Entitlement",
+    "EntitlementState",
     "Event",
     "ImportBatch",
     "Person",

@@ -1,0 +1,50 @@
+"""Calendar months for the rules engine.
+
+In the engine's API a month is a `datetime.date` on the first day of the month
+(the same convention as `Entitlement.start_month` in the models). Inside the
+engine a month is an int index, `year * 12 + month - 1`, so that ranges, sets and
+comparisons of months cost nothing. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+_FIRSTS: dict[int, dt.date] = {}
+
+
+def month_index(day: dt.date) -> int:
+    """The month `day` falls in, as an int index."""
+    return day.year * 12 + day.month - 1
+
+
+def month_start(index: int) -> dt.date:
+    """The first day of month `index` (cached: one `date` object per month)."""
+    first = _FIRSTS.get(index)
+    if first is None:
+        first = _FIRSTS[index] = dt.date(index // 12, index % 12 + 1, 1)
+    return first
+
+
+def first_of_month(day: dt.date) -> dt.date:
+    return month_start(month_index(day))
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """`day` plus `months` calendar months, the day clamped to the month's end (Aug 31 + 6 = Feb 28)."""
+    index = month_index(day) + months
+    year, month = index // 12, index % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def birthday(birth_date: dt.date, age: int) -> dt.date:
+    """The day a person born on `birth_date` reaches `age`; 29 February counts from 1 March.
+
+    Interpretation: one has completed N years (周岁) once the anniversary has passed,
+    so in a year without 29 February the birthday falls on 1 March.
+    """
+    year = birth_date.year + age
+    if birth_date.month == 2 and birth_date.day == 29 and not calendar.isleap(year):
+        return dt.date(year, 3, 1)
+    return birth_date.replace(year=year)

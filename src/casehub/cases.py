@@ -18,7 +18,7 @@ from casehub.domain import DependantRole, EventType, Scheme
 from casehub.engine import evaluate
 from casehub.engine.facts import CaseFacts, EntitlementFacts, EventFacts, PersonFacts
 from casehub.engine.results import CaseResult
-from casehub.models import Entitlement, EntitlementState, Event, Person
+from casehub.models import Entitlement, EntitlementState, Event, ImportBatch, Person
 from casehub.policy import Policy
 
 SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
@@ -122,3 +122,9 @@ async def refresh_all_states(
         if progress is not None:
             progress(len(chunk))
     return written
+
+
+async def refresh_batch(batch: ImportBatch, policy: Policy) -> int:
+    """After an import: recompute the status of everyone the batch recorded events for."""
+    person_ids = await Event.filter(batch_id=batch.id).distinct().values_list("person_id", flat=True)
+    return await refresh_states(sorted(set(person_ids)), policy)

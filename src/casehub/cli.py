@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 
 from casehub import db
+from casehub.adapters.cli import import_file, list_adapters
 from casehub.config import Settings
 from casehub.errors import CasehubError
 
@@ -35,8 +36,10 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def command(func: Callable[..., T]) -> Callable[..., T]:
+def command(func: Callable[..., T] | None = None, *, name: str | None = None) -> Any:
     """Register `func` as a subcommand whose CasehubErrors become one-line messages."""
+    if func is None:
+        return functools.partial(command, name=name)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> T:
@@ -46,7 +49,7 @@ def command(func: Callable[..., T]) -> Callable[..., T]:
             fail(str(exc))
             raise  # unreachable: fail() exits
 
-    return app.command()(wrapper)
+    return app.command(name=name)(wrapper)
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
@@ -192,6 +195,10 @@ async def _development_token(settings: Settings) -> str | None:
 
     admin = await Staff.get_or_none(username="admin", active=True)
     return mint_token(settings, admin) if admin else None
+
+
+command(import_file, name="import")
+command(list_adapters, name="adapters")
 
 
 def main() -> None:  # pragma: no cover - console entry for `python -m casehub`

@@ -7,6 +7,7 @@ import textwrap
 
 import pytest
 
+from casehub.config import Settings
 from casehub.adapters import Adapter, hookimpl
 from casehub.adapters import plugins as plugins_module
 from casehub.adapters.plugins import DEFAULT_PLUGINS, await_me_maybe, make_plugin_manager
@@ -26,9 +27,10 @@ def test_builtin_adapters_are_registered_as_plugins():
     assert pm.broken == {}
 
 
-def test_casehub_disable_plugins_blocks_by_name(monkeypatch):
-    monkeypatch.setenv("CASEHUB_DISABLE_PLUGINS", " judicial, medinsurance ,")
-    pm = make_plugin_manager()
+def test_casehub_disable_plugins_blocks_by_name():
+    settings = Settings.from_env({"CASEHUB_DISABLE_PLUGINS": " judicial, medinsurance ,"})
+    assert settings.disabled_plugins == ("judicial", "medinsurance")
+    pm = make_plugin_manager(disabled=settings.disabled_plugins)
     assert "judicial" not in pm.adapters() and "medinsurance" not in pm.adapters()
     assert "app_results" in pm.adapters()
     assert pm.broken == {}

@@ -19,9 +19,11 @@ from rich.table import Table
 from casehub import db
 from casehub.adapters.importer import DONE, import_source
 from casehub.adapters.plugins import make_plugin_manager
+from casehub.cases import refresh_batch
 from casehub.config import Settings
 from casehub.errors import CasehubError
 from casehub.models import ImportBatch
+from casehub.policy import load_policy
 
 console = Console()
 MAX_ERRORS_SHOWN = 20
@@ -34,11 +36,13 @@ def import_file(
 ) -> None:
     """Import FILE with ADAPTER; re-running an interrupted import resumes it, a finished one records nothing twice."""
     settings = Settings.from_env()
-    manager = make_plugin_manager()
+    manager = make_plugin_manager(disabled=settings.disabled_plugins)
     for name, reason in manager.broken.items():
         console.print(f"[yellow]warning:[/] plugin {name!r} is broken and was not loaded: {reason}")
     manager.get_adapter(adapter)  # an unknown adapter fails before the database is opened
     data = path.read_bytes()
+
+    policy = load_policy(settings.policy_dir)
 
     async def go() -> ImportBatch:
         async with db.connected(settings.database_url):
@@ -51,6 +55,7 @@ def import_file(
                 return await import_source(
                     manager, adapter, data, path.name, staff=staff,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
+                    after_batch=lambda batch: refresh_batch(batch, policy),
                 )  # fmt: skip
 
     batch = asyncio.run(go())
@@ -83,7 +88,7 @@ def _first_message(batch: ImportBatch) -> str:
 
 def list_adapters() -> None:
     """List the import adapters, the plugin providing each, and any broken plugin."""
-    manager = make_plugin_manager()
+    manager = make_plugin_manager(disabled=Settings.from_env().disabled_plugins)
     table = Table("adapter", "formats", "plugin", "description")
     for name, cls in sorted(manager.adapters().items()):
         table.add_row(name, ", ".join(cls.formats), manager.adapter_plugin(name), cls.description)

@@ -15,7 +15,6 @@ import importlib
 import importlib.metadata
 import inspect
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -28,7 +27,6 @@ from casehub.errors import CasehubError
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "casehub"
-DISABLE_ENV = "CASEHUB_DISABLE_PLUGINS"
 
 # name → module: the names are what CASEHUB_DISABLE_PLUGINS blocks.
 DEFAULT_PLUGINS = {
@@ -147,20 +145,14 @@ def _adapter_problem(cls: object) -> str | None:
     return None
 
 
-def disabled_from_env(environ: Mapping[str, str] | None = None) -> list[str]:
-    """The plugin names in CASEHUB_DISABLE_PLUGINS (comma-separated)."""
-    env = os.environ if environ is None else environ
-    return [name.strip() for name in env.get(DISABLE_ENV, "").split(",") if name.strip()]
-
-
-def make_plugin_manager(load_entrypoints: bool = True, *, disabled: Iterable[str] | None = None) -> PluginManager:
+def make_plugin_manager(load_entrypoints: bool = True, *, disabled: Iterable[str] = ()) -> PluginManager:
     """A plugin manager with the built-in adapters and, unless told not to, the installed plugins.
 
-    `disabled` names plugins not to load (built-in or installed); by default it is
-    read from CASEHUB_DISABLE_PLUGINS.
+    `disabled` names plugins not to load (built-in or installed): the deployment's
+    CASEHUB_DISABLE_PLUGINS, passed in through `Settings.disabled_plugins`.
     """
     pm = PluginManager()
-    for name in disabled_from_env() if disabled is None else disabled:
+    for name in disabled:
         pm.set_blocked(name)
     for name, module in DEFAULT_PLUGINS.items():
         if pm.is_blocked(name):

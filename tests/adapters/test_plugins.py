@@ -7,10 +7,10 @@ import textwrap
 
 import pytest
 
-from casehub.config import Settings
 from casehub.adapters import Adapter, hookimpl
 from casehub.adapters import plugins as plugins_module
 from casehub.adapters.plugins import DEFAULT_PLUGINS, await_me_maybe, make_plugin_manager
+from casehub.config import Settings
 
 BUILTIN = {"app_results", "death_records", "judicial", "paper_forms"}
 

@@ -15,7 +15,8 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='EntitlementState',
             fields=[
-                ('entitlement', fields.OneToOneField('casehub.Entitlement', source_field='entitlement_id', primary_key=True, db_index=True, db_constraint=True, to_field='id', related_name='state', on_delete=OnDelete.CASCADE)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('entitlement', fields.OneToOneField('casehub.Entitlement', source_field='entitlement_id', db_constraint=True, to_field='id', related_name='state', on_delete=OnDelete.CASCADE)),
                 ('person', fields.ForeignKeyField('casehub.Person', source_field='person_id', db_constraint=True, to_field='id', related_name='states', on_delete=OnDelete.CASCADE)),
                 ('status', fields.CharEnumField(db_index=True, description='ACTIVE: ACTIVE\nSUSPENDED: SUSPENDED\nSTOPPED: STOPPED\nENDED: ENDED', enum_type=EntitlementStatus, max_length=16)),
                 ('causes', fields.CharField(default='', max_length=64)),
@@ -27,7 +28,7 @@ class Migration(migrations.Migration):
                 ('computed_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('explanation', fields.JSONField(default=dict, encoder=JSON_DUMPS, decoder=loads)),
             ],
-            options={'table': 'entitlement_state', 'app': 'casehub', 'pk_attr': 'entitlement_id'},
+            options={'table': 'entitlement_state', 'app': 'casehub', 'pk_attr': 'id'},
             bases=['Model'],
         ),
     ]

@@ -157,8 +157,4 @@ class Migration(migrations.Migration):
             options={'table': 'tip_off', 'app': 'casehub', 'pk_attr': 'id'},
             bases=['Model'],
         ),
-        ops.AlterModelOptions(
-            name='EntitlementState',
-            options={'table': 'entitlement_state', 'app': 'casehub', 'pk_attr': 'entitlement_id'},
-        ),
     ]

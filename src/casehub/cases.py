@@ -22,7 +22,7 @@ from casehub.engine.results import CaseResult
 from casehub.models import Entitlement, EntitlementState, Event, KeyGroupFact, Person
 from casehub.policy import Policy
 
-__all__ = ["SHANGHAI", "evaluate_persons", "load_cases", "refresh_states", "state_rows", "today"]
+__all__ = ["SHANGHAI", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states", "state_rows", "today"]
 
 
 async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) -> dict[int, CaseFacts]:
@@ -118,3 +118,17 @@ async def refresh_states(person_ids: Sequence[int], policy: Policy, *, as_of: dt
         await EntitlementState.filter(person_id__in=list(person_ids)).using_db(conn).delete()
         await EntitlementState.bulk_create(rows, batch_size=1000, using_db=conn)
     return len(rows)
+
+
+async def refresh_all_states(
+    policy: Policy, *, as_of: dt.date | None = None, batch_size: int = 2_000, progress=None
+) -> int:
+    """Rebuild the projection for every person, a batch of persons at a time."""
+    ids = await Person.all().order_by("id").values_list("id", flat=True)
+    written = 0
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        written += await refresh_states(chunk, policy, as_of=as_of)
+        if progress is not None:
+            progress(len(chunk))
+    return written

@@ -76,14 +76,21 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed: same seed, same county")] = 2021,
 ) -> None:
     """Fill an empty database with the synthetic Yangbi demo county."""
+    from casehub.cases import refresh_all_states
     from casehub.demo import load_demo
+    from casehub.policy import load_policy
 
     settings = Settings.from_env()
 
     async def go() -> bool:
         async with db.connected(settings.database_url):
             await db.ensure_migrated()
-            return await load_demo(recipients=recipients, seed=seed, console=console)
+            if not await load_demo(recipients=recipients, seed=seed, console=console):
+                return False
+            with console.status("computing every entitlement's status"):
+                rows = await refresh_all_states(load_policy(settings.policy_dir))
+            console.print(f"status computed for {rows:,} entitlements")
+            return True
 
     if not run(go()):
         console.print("the database already holds data; demo county not loaded")

@@ -2,7 +2,7 @@
 
 A reason stores a template name and its parameters; the sentence is rendered
 only when someone reads it, which keeps the monthly fold cheap. Parameters are
-typed by name: `*_fen` is money in fen, `*_month` and `months` are months, other
+typed by name: `*_fen` is money in fen, `month`, `*_month` and `months` are months, other
 dates print as ISO dates, enum members print as their Chinese or English label.
 Pure: no I/O.
 """
@@ -58,6 +58,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "EMPLOYED": ("就业", "took up employment"),
     "ENLISTED": ("参军", "joined the army"),
     "REMARRIED": ("配偶再婚", "the surviving spouse remarried"),
+    # judicial profiles (R-POL-3); a deployment's own profile names print as they are
+    "county": ("县级文件", "county"),
+    "national": ("全国（劳社厅函〔2001〕44号）", "national"),
     # back-pay causes
     "CERTIFIED": ("认证成功后次月补发", "paid back the month after a successful certification"),
     "CASE_CLEARED": ("案件未定罪结束，补发羁押期间停发的待遇", "the case ended without conviction"),
@@ -75,14 +78,13 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "and is within its first certification cycle.",
     ),
     "pay_frozen": (
-        "自{since}起被判处{penalty}，按全国口径继续发放{rate_fen}元，但不参与待遇调整。",
-        "Sentenced to {penalty} from {since}: under the national profile CNY {rate_fen} is kept "
+        "自{since}起被判处{penalty}，按{profile}口径继续发放{rate_fen}元，但不参与待遇调整。",
+        "Sentenced to {penalty} from {since}: under the {profile} profile CNY {rate_fen} is kept "
         "paid, without adjustments.",
     ),
     "back_pay": (
         "补发：本月{rate_fen}元，另补发停发月份{months}共{back_pay_fen}元（{why}）。",
-        "Back pay: CNY {rate_fen} for this month plus CNY {back_pay_fen} for the withheld "
-        "months {months} ({why}).",
+        "Back pay: CNY {rate_fen} for this month plus CNY {back_pay_fen} for the withheld months {months} ({why}).",
     ),
     "withhold_overdue": (
         "暂停发放：资格认证应于{due}前完成而未完成，自到期次月起停发。",
@@ -120,8 +122,7 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "status_overdue": (
         "正常但认证已逾期：应于{due}前认证，如仍未认证，自{from_month}起暂停发放。",
-        "Active but overdue: certification was due by {due}; payment is suspended from "
-        "{from_month} unless certified.",
+        "Active but overdue: certification was due by {due}; payment is suspended from {from_month} unless certified.",
     ),
     "wm_paid_back": ("已于{paid_month}补发。", "Paid back in {paid_month}."),
     "wm_scheduled": ("停发已解除，将于{paid_month}补发。", "Resolved; to be paid back in {paid_month}."),
@@ -144,23 +145,23 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     ),
     "wm_died_uncertified": (
         "死亡前未完成认证，停发月份不自动补发（继承人可凭证明申请）。",
-        "Died before certifying: withheld months are not paid back automatically "
-        "(heirs may claim with proof).",
+        "Died before certifying: withheld months are not paid back automatically (heirs may claim with proof).",
+    ),
+    "wm_died_case_open": (
+        "案件未结即死亡，停发月份不自动补发。",
+        "Died while the case was open: withheld months are not paid back automatically.",
     ),
     "wm_owed_on_close": (
         "停发已解除，但待遇在可补发前已终止或停发，应另行一次性结算。",
-        "Resolved, but the entitlement closed before a payable month: settle it once, "
-        "outside the monthly run.",
+        "Resolved, but the entitlement closed before a payable month: settle it once, outside the monthly run.",
     ),
     "overpaid": (
         "多发：{month}不应发放（{why}），实发{paid_fen}元，应追回{amount_fen}元。",
-        "Overpaid: nothing was due for {month} ({why}); CNY {paid_fen} paid, CNY {amount_fen} "
-        "to recover.",
+        "Overpaid: nothing was due for {month} ({why}); CNY {paid_fen} paid, CNY {amount_fen} to recover.",
     ),
     "overpaid_excess": (
         "多发：{month}应发{due_fen}元，实发{paid_fen}元，应追回{amount_fen}元。",
-        "Overpaid: CNY {due_fen} was due for {month}, CNY {paid_fen} paid; CNY {amount_fen} "
-        "to recover.",
+        "Overpaid: CNY {due_fen} was due for {month}, CNY {paid_fen} paid; CNY {amount_fen} to recover.",
     ),
     "before_start": ("早于待遇开始月份", "before the entitlement started"),
 }
@@ -177,12 +178,15 @@ def _format(name: str, value: Any, lang: int) -> str:
         return _money(value)
     if name == "months":
         return ("、" if lang == 0 else ", ").join(f"{m:%Y-%m}" for m in value)
-    if name.endswith("_month") and isinstance(value, dt.date):
+    if (name == "month" or name.endswith("_month")) and isinstance(value, dt.date):
         return f"{value:%Y-%m}"
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, tuple) and value and value[0] in _TEMPLATES:  # a nested (template, params)
-        return render(value[0], value[1], "zh" if lang == 0 else "en")
+    if isinstance(value, tuple) and len(value) == 2 and value[0] in _TEMPLATES:
+        # a nested reason (template, params): its sentence without the final stop
+        return render(value[0], value[1], "zh" if lang == 0 else "en").rstrip("。.")
+    if isinstance(value, tuple) and all(v in _LABELS for v in value):
+        return ("、" if lang == 0 else ", ").join(_LABELS[v][lang] for v in value)
     if isinstance(value, str) and value in _LABELS:
         return _LABELS[value][lang]
     if value is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -65,7 +65,7 @@ class EventFacts:
     type: EventType
     occurred_on: dt.date
     recorded_at: dt.datetime
-    payload: Mapping[str, Any] = EMPTY_PAYLOAD
+    payload: Mapping[str, Any] = field(default_factory=lambda: EMPTY_PAYLOAD)
     corrects: int | None = None
     entitlement_id: int | None = None
 

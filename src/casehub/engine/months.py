@@ -12,6 +12,8 @@ import calendar
 import datetime as dt
 
 _FIRSTS: dict[int, dt.date] = {}
+_BASE = 1900 * 12
+_TABLE: tuple[dt.date, ...] = tuple(dt.date(i // 12, i % 12 + 1, 1) for i in range(_BASE, 2200 * 12))
 
 
 def month_index(day: dt.date) -> int:
@@ -21,14 +23,19 @@ def month_index(day: dt.date) -> int:
 
 def month_start(index: int) -> dt.date:
     """The first day of month `index` (cached: one `date` object per month)."""
+    if _BASE <= index < _BASE + len(_TABLE):
+        return _TABLE[index - _BASE]
     first = _FIRSTS.get(index)
     if first is None:
         first = _FIRSTS[index] = dt.date(index // 12, index % 12 + 1, 1)
     return first
 
 
-def first_of_month(day: dt.date) -> dt.date:
-    return month_start(month_index(day))
+def month_range(start: int, stop: int) -> list[dt.date]:
+    """The first days of months start, start+1, ..., stop-1."""
+    if start >= _BASE and stop <= _BASE + len(_TABLE):
+        return list(_TABLE[start - _BASE : stop - _BASE])
+    return [month_start(i) for i in range(start, stop)]
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

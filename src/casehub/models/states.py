@@ -15,9 +15,8 @@ from casehub.engine.results import EntitlementStatus
 
 
 class EntitlementState(Model):
-    entitlement = fields.OneToOneField(
-        "casehub.Entitlement", related_name="state", primary_key=True, on_delete=fields.CASCADE
-    )
+    id = fields.IntField(primary_key=True)
+    entitlement = fields.OneToOneField("casehub.Entitlement", related_name="state", on_delete=fields.CASCADE)
     person = fields.ForeignKeyField("casehub.Person", related_name="states", on_delete=fields.CASCADE)
     status = fields.CharEnumField(EntitlementStatus, max_length=16, db_index=True)
     causes = fields.CharField(max_length=64, default="")  # comma-separated SuspensionCause values

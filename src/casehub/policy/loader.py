@@ -1,13 +1,14 @@
 """Load policy TOML files into `Policy` objects, validating strictly (R-POL-1/2).
 
-A deployment names a folder; every `*.toml` in it is read (in name order) and
-their `[[versions]]` are put in effective-date order. Each version inherits every
+The shipped files (here, `yangbi.toml`) are read first, then every `*.toml` in
+the folder a deployment names (in name order); all their `[[versions]]` are put in
+effective-date order. Each version inherits every
 key of the version before it and overrides only what it names, so a later version
 (or a deployment's own file) states just what changed. A bad file is rejected with
 a `PolicyError` naming the file, the key and the reason: a wrong policy must stop
 the service at start-up, not pay someone wrongly months later.
 
-The only I/O here is reading the files; the engine never imports this module.
+The only I/O here is reading the files; the engine is handed a loaded `Policy` and never calls this.
 """
 
 from __future__ import annotations
@@ -176,9 +177,7 @@ _VERSION = _Table(
                 "child_unable_to_work_exempt": _BOOL,
                 "student_extension": _BOOL,
                 "student_extension_max_age": _Int(1, 150),
-                "stop_changes": _Map(
-                    DependantRole, _List(_Enum(DependantChange)), require_all_keys=True
-                ),
+                "stop_changes": _Map(DependantRole, _List(_Enum(DependantChange)), require_all_keys=True),
                 "wage_share": _Table(
                     {
                         "spouse_percent": _PERCENT,
@@ -245,8 +244,7 @@ def _check(value: Any, spec: Any, key: str, file: str, *, partial: bool) -> None
         for name in value:
             if name not in spec.fields:
                 raise PolicyError(
-                    file, _join(key, name), "unknown key (expected one of: "
-                    + ", ".join(sorted(spec.fields)) + ")"
+                    file, _join(key, name), "unknown key (expected one of: " + ", ".join(sorted(spec.fields)) + ")"
                 )
         for name, sub in spec.fields.items():
             if name in value:
@@ -258,9 +256,7 @@ def _check(value: Any, spec: Any, key: str, file: str, *, partial: bool) -> None
             fail(f"must be a table, got {value!r}")
         for name, item in value.items():
             if spec.key is not None and name not in spec.key.__members__:
-                raise PolicyError(
-                    file, _join(key, name), f"unknown key (expected {_type_name(_Enum(spec.key))})"
-                )
+                raise PolicyError(file, _join(key, name), f"unknown key (expected {_type_name(_Enum(spec.key))})")
             _check(item, spec.value, _join(key, name), file, partial=partial)
         if spec.require_all_keys and not partial and spec.key is not None:
             for member in spec.key:
@@ -338,14 +334,10 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
         )
     wi = raw["work_injury"]
     if wi["student_extension_max_age"] < wi["child_stop_age"]:
-        raise PolicyError(
-            file, f"{key}.work_injury.student_extension_max_age", "must not be below child_stop_age"
-        )
+        raise PolicyError(file, f"{key}.work_injury.student_extension_max_age", "must not be below child_stop_age")
     share = wi["wage_share"]
     if share["total_cap_percent"] < share["spouse_percent"]:
-        raise PolicyError(
-            file, f"{key}.work_injury.wage_share.total_cap_percent", "must not be below spouse_percent"
-        )
+        raise PolicyError(file, f"{key}.work_injury.wage_share.total_cap_percent", "must not be below spouse_percent")
     spot = raw["spot_check"]
     samples = _spot_samples(spot, file, f"{key}.spot_check")
     notice = raw["public_notice"]
@@ -355,9 +347,7 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
         effective=raw["effective"],
         source=raw["source"],
         file=file,
-        schemes=MappingProxyType(
-            {Scheme(s): SchemeRules(**rules) for s, rules in raw["schemes"].items()}
-        ),
+        schemes=MappingProxyType({Scheme(s): SchemeRules(**rules) for s, rules in raw["schemes"].items()}),
         death_reports=tuple(
             DeathReportRule(
                 scheme=Scheme(r["scheme"]),
@@ -381,9 +371,7 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
         reminder_lead_days=raw["reminder_lead_days"],
         stop_event_report=StopEventReportRules(**stop_report),
         judicial_profile=judicial["profile"],
-        judicial_profiles=MappingProxyType(
-            {name: _profile(name, p) for name, p in judicial["profiles"].items()}
-        ),
+        judicial_profiles=MappingProxyType({name: _profile(name, p) for name, p in judicial["profiles"].items()}),
         work_injury=WorkInjuryRules(
             child_stop_age=wi["child_stop_age"],
             child_unable_to_work_exempt=wi["child_unable_to_work_exempt"],
@@ -413,9 +401,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise PolicyError(path, "", f"is not valid TOML ({exc})") from None
     for name in data:
         if name not in _FILE_KEYS:
-            raise PolicyError(
-                path, name, "unknown top-level key (expected: " + ", ".join(sorted(_FILE_KEYS)) + ")"
-            )
+            raise PolicyError(path, name, "unknown top-level key (expected: " + ", ".join(sorted(_FILE_KEYS)) + ")")
     for name in ("name", "title"):
         if name in data:
             _check(data[name], _STR, name, str(path), partial=False)
@@ -453,9 +439,7 @@ def load_policy_files(paths: Iterable[str | os.PathLike[str]]) -> Policy:
             raise PolicyError(file, f"{key}.id", f"duplicate version id (also in {seen_ids[raw['id']]})")
         seen_ids[raw["id"]] = file
         if previous is not None and previous[0] == effective:
-            raise PolicyError(
-                file, f"{key}.effective", f"same effective date as version {previous[1]!r}"
-            )
+            raise PolicyError(file, f"{key}.effective", f"same effective date as version {previous[1]!r}")
         merged = _merge(merged, raw)
         _check(merged, _VERSION, key, file, partial=False)
         versions.append(_build_version(merged, file, key))
@@ -463,19 +447,27 @@ def load_policy_files(paths: Iterable[str | os.PathLike[str]]) -> Policy:
     return Policy(name=name or files[0].stem, versions=tuple(versions))
 
 
-def load_policy(folder: str | os.PathLike[str] | None = None) -> Policy:
-    """Load every `*.toml` in `folder`; without one, the policy shipped with casehub (Yangbi)."""
-    path = Path(folder) if folder is not None else DEFAULT_POLICY_DIR
-    if not path.is_dir():
-        raise PolicyError(path, "", "is not a folder")
-    files = sorted(path.glob("*.toml"))
-    if not files:
-        raise PolicyError(path, "", "holds no *.toml policy files")
+def load_policy(folder: str | os.PathLike[str] | None = None, *, include_shipped: bool = True) -> Policy:
+    """The shipped policy (Yangbi) plus every `*.toml` in a deployment's `folder`.
+
+    A deployment's files add versions (CASEHUB_POLICY_DIR, docs/CONFIGURATION.md);
+    with `include_shipped=False` the folder's files are the whole policy instead.
+    """
+    files = sorted(DEFAULT_POLICY_DIR.glob("*.toml")) if include_shipped else []
+    if folder is not None:
+        path = Path(folder)
+        if not path.is_dir():
+            raise PolicyError(path, "", "is not a folder")
+        extra = sorted(path.glob("*.toml"))
+        if not extra:
+            raise PolicyError(path, "", "holds no *.toml policy files")
+        shipped = {f.resolve() for f in files}
+        files += [f for f in extra if f.resolve() not in shipped]
     return load_policy_files(files)
 
 
 def policy_folder_from_env(environ: Mapping[str, str] | None = None) -> Path | None:
-    """The folder named by CASEHUB_POLICY_DIR, or None for the shipped policy."""
+    """The folder named by CASEHUB_POLICY_DIR, or None when only the shipped policy applies."""
     value = (os.environ if environ is None else environ).get(POLICY_DIR_ENV, "").strip()
     return Path(value) if value else None
 

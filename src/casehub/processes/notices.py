@@ -41,7 +41,7 @@ from casehub.processes.referrals import refer
 from casehub.processes.vocabulary import NoticeStatus, ProcessErrorCode, ReferralSource, TipOffStatus
 from casehub.processes.workdays import nth_working_day, working_days_from
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,18}[0-9]$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")  # 12333 (the social insurance hotline) up to +86 numbers
 MAX_TEXT = 2000
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 SCHEME_ZH = {

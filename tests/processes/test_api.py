@@ -167,7 +167,7 @@ async def test_spot_check_draw_verify_and_finding(county, api):
 async def test_key_groups_home_visits_and_due_soon(county, api):
     old = await county.recipient(county.village(0, 1), born=dt.date(1930, 3, 3), name="老人")
     disabled = await county.recipient(county.village(0, 1), born=dt.date(1970, 3, 3), name="残疾")
-    await set_state(old, next_due=today() + dt.timedelta(days=10))
+    await set_state(disabled, next_due=today() + dt.timedelta(days=10))
     fact = await api("village", """mutation ($input: RecordKeyGroupFactInput!) { recordKeyGroupFact(input: $input) {
         errors { code } fact { id group since } } }""", input={
         "idNumber": disabled.id_number, "group": "SEVERELY_DISABLED", "since": "2025-01-01", "source": "残疾人证"})
@@ -193,10 +193,11 @@ async def test_key_groups_home_visits_and_due_soon(county, api):
 
     due = await api("village", "{ dueSoon { kind name items { scheme daysLeft remindedAt recipient { name } } } }")
     assert due["data"]["dueSoon"] == [{"kind": "VILLAGE", "name": "村1-1 (532922101001)", "items": [
-        {"scheme": "RESIDENT_PENSION", "daysLeft": 10, "remindedAt": None, "recipient": {"name": "老人"}}]}]
+        {"scheme": "RESIDENT_PENSION", "daysLeft": 10, "remindedAt": None, "recipient": {"name": "残疾"}}]}]
     reminded = await api("village", """mutation ($input: RecordReminderInput!) { recordReminder(input: $input) {
         errors { code } event { type payload } } }""", input={
-        "idNumber": old.id_number, "dueOn": (today() + dt.timedelta(days=10)).isoformat(), "channel": "PHONE_CALL"})
+        "idNumber": disabled.id_number, "dueOn": (today() + dt.timedelta(days=10)).isoformat(),
+        "channel": "PHONE_CALL"})
     assert reminded["data"]["recordReminder"]["event"]["type"] == "REMINDER_SENT"
     due = await api("village", "{ dueSoon { items { remindedAt } } }")
     assert due["data"]["dueSoon"][0]["items"][0]["remindedAt"] is not None

@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 
 from casehub.domain import EventType, Scheme
+from casehub.engine.results import EntitlementStatus
 from casehub.errors import CasehubError, ValidationErrors
-from casehub.models import AuditEntry, DeathReport, DeathReportEntry, Event
+from casehub.models import AuditEntry, DeathReport, DeathReportEntry, EntitlementState, Event
 from casehub.policy import ReportingBody
 from casehub.processes import death_reports
 from casehub.processes.death_reports import ReportedDeath
@@ -92,6 +93,7 @@ async def test_r_dth_5_reported_deaths_become_died_events_with_their_source(coun
     assert event.natural_key == f"death-report:RESIDENT_PENSION:VILLAGE:532922101001:2026-09:{person.id_number}"
     entry = await DeathReportEntry.get(report_id=result.report.id)
     assert entry.event_id == event.id
+    assert (await EntitlementState.get(person_id=person.id)).status is EntitlementStatus.ENDED  # projection rebuilt
     audit = await AuditEntry.filter(action="SUBMIT_DEATH_REPORT").first()
     assert audit.detail["recorded"] == 1 and audit.detail["daysLate"] == 0
 

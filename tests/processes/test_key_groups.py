@@ -9,7 +9,7 @@ import pytest
 from casehub.domain import Channel, EventType, KeyGroup
 from casehub.engine.results import EntitlementStatus
 from casehub.errors import CasehubError
-from casehub.models import Event, KeyGroupFact
+from casehub.models import EntitlementState, Event, KeyGroupFact
 from casehub.processes import key_groups
 from tests.processes.conftest import POLICY, set_state
 
@@ -57,16 +57,19 @@ async def test_r_key_1_the_ledger_computes_age_and_reads_recorded_facts(county, 
 async def test_r_key_1_home_visits_certify_and_set_the_schedule(county, ledger_people):
     township = await county.viewer("township")
     visit = await key_groups.record_home_visit(
-        township, id_number=ledger_people["disabled"].id_number, visited_on=dt.date(2026, 4, 15), today=AS_OF,
-        evidence=["photo:visit-1"], note="身体状况稳定",
+        township, policy=POLICY, id_number=ledger_people["disabled"].id_number, visited_on=dt.date(2026, 4, 15),
+        today=AS_OF, evidence=["photo:visit-1"], note="身体状况稳定",
     )
     assert (visit.type, visit.payload["channel"], visit.staff_id) == (
         EventType.CERTIFIED, Channel.HOME_VISIT, county.staff["township"].id)
     again = await key_groups.record_home_visit(
-        township, id_number=ledger_people["disabled"].id_number, visited_on=dt.date(2026, 4, 15), today=AS_OF,
+        township, policy=POLICY, id_number=ledger_people["disabled"].id_number, visited_on=dt.date(2026, 4, 15),
+        today=AS_OF,
     )
     assert again.id == visit.id and await Event.filter(type=EventType.CERTIFIED).count() == 1
-    await key_groups.record_home_visit(township, id_number=ledger_people["leap_day_90"].id_number,
+    state = await EntitlementState.get(person_id=ledger_people["disabled"].id)
+    assert state.last_certified_on == dt.date(2026, 4, 15)  # R-CYC-4: the visit certified
+    await key_groups.record_home_visit(township, policy=POLICY, id_number=ledger_people["leap_day_90"].id_number,
                                        visited_on=dt.date(2026, 1, 10), today=AS_OF)
 
     schedule = await key_groups.visit_schedule(township, as_of=AS_OF, policy=POLICY)
@@ -76,11 +79,12 @@ async def test_r_key_1_home_visits_certify_and_set_the_schedule(county, ledger_p
         ("丁", dt.date(2026, 4, 15), dt.date(2026, 7, 15), False),
     ]
     with pytest.raises(CasehubError, match="in the future"):
-        await key_groups.record_home_visit(township, id_number=ledger_people["disabled"].id_number,
+        await key_groups.record_home_visit(township, policy=POLICY, id_number=ledger_people["disabled"].id_number,
                                            visited_on=AS_OF + dt.timedelta(days=1), today=AS_OF)
     with pytest.raises(CasehubError, match="in your scope"):
-        await key_groups.record_home_visit(township, id_number=ledger_people["elsewhere_old"].id_number,
-                                           visited_on=AS_OF, today=AS_OF)
+        await key_groups.record_home_visit(township, policy=POLICY,
+                                           id_number=ledger_people["elsewhere_old"].id_number, visited_on=AS_OF,
+                                           today=AS_OF)
 
 
 async def test_facts_are_checked(county, ledger_people):

@@ -10,7 +10,7 @@ import pytest
 from casehub.domain import EventType, Scheme
 from casehub.engine.results import EntitlementStatus
 from casehub.errors import CasehubError, ValidationErrors
-from casehub.models import AuditEntry, Event, InvestigationReferral, SpotCheck, SpotCheckItem
+from casehub.models import AuditEntry, EntitlementState, Event, InvestigationReferral, SpotCheck, SpotCheckItem
 from casehub.processes import spot_checks
 from casehub.processes.vocabulary import FindingResult, ReferralSource
 from tests.processes.conftest import POLICY, set_state
@@ -139,17 +139,17 @@ async def test_findings_died_and_contradictions_open_referrals(county, populatio
                        recorded_at=dt.datetime(2026, 7, 1, tzinfo=dt.UTC), source_adapter="app",
                        natural_key="app-1", payload={"channel": "APP_SELF"})
 
-    await spot_checks.record_finding(viewer, items[0].id, result=FindingResult.CONFIRMED, checked_on=checked,
-                                     today=TODAY + dt.timedelta(days=30), evidence=["photo:1"])
-    contradicted = await spot_checks.record_finding(
-        viewer, items[1].id, result=FindingResult.CONTRADICTS_CERTIFICATION, checked_on=checked,
-        today=TODAY + dt.timedelta(days=30), note="认证视频中的人不是本人")
-    died = await spot_checks.record_finding(
-        viewer, items[2].id, result=FindingResult.DIED, checked_on=checked, died_on=dt.date(2026, 6, 10),
-        today=TODAY + dt.timedelta(days=30), evidence=["death-certificate:88"])
-    died_quietly = await spot_checks.record_finding(
-        viewer, items[3].id, result=FindingResult.DIED, checked_on=checked, died_on=dt.date(2026, 8, 10),
-        today=TODAY + dt.timedelta(days=30))
+    later = TODAY + dt.timedelta(days=30)
+
+    async def find(item, who=viewer, today=later, **finding):
+        return await spot_checks.record_finding(who, item.id, policy=POLICY, today=today, **finding)
+
+    await find(items[0], result=FindingResult.CONFIRMED, checked_on=checked, evidence=["photo:1"])
+    contradicted = await find(items[1], result=FindingResult.CONTRADICTS_CERTIFICATION, checked_on=checked,
+                              note="认证视频中的人不是本人")
+    died = await find(items[2], result=FindingResult.DIED, checked_on=checked, died_on=dt.date(2026, 6, 10),
+                      evidence=["death-certificate:88"])
+    died_quietly = await find(items[3], result=FindingResult.DIED, checked_on=checked, died_on=dt.date(2026, 8, 10))
 
     referrals = await InvestigationReferral.all().order_by("id")
     assert [(r.source, r.person_id) for r in referrals] == [
@@ -161,16 +161,15 @@ async def test_findings_died_and_contradictions_open_referrals(county, populatio
     assert (event.type, event.occurred_on, event.source_adapter) == (EventType.DIED, dt.date(2026, 6, 10), "spot_check")
 
     with pytest.raises(CasehubError, match="is recorded"):
-        await spot_checks.record_finding(viewer, items[0].id, result=FindingResult.CONFIRMED, checked_on=checked,
-                                         today=TODAY + dt.timedelta(days=30))
+        await find(items[0], result=FindingResult.CONFIRMED, checked_on=checked)
     with pytest.raises(ValidationErrors) as refused:
-        await spot_checks.record_finding(viewer, items[4].id, result=FindingResult.DIED, checked_on=TODAY,
-                                         today=TODAY - dt.timedelta(days=1))
+        await find(items[4], result=FindingResult.DIED, checked_on=TODAY, today=TODAY - dt.timedelta(days=1))
     assert {(e.field, e.code) for e in refused.value.errors} == {("checkedOn", "DATE_IN_FUTURE"),
                                                                 ("diedOn", "REQUIRED")}
     with pytest.raises(CasehubError, match="in your scope"):
-        await spot_checks.record_finding(await county.viewer("township"), items[4].id,
-                                         result=FindingResult.CONFIRMED, checked_on=checked, today=checked)
+        await find(items[4], who=await county.viewer("township"), result=FindingResult.CONFIRMED, checked_on=checked)
+    # the DIED finding ended the entitlement in the status projection
+    assert (await EntitlementState.get(person_id=items[2].person_id)).status is EntitlementStatus.ENDED
 
     tallies = await spot_checks.tally(await SpotCheck.get(id=check.id))
     assert [t.scheme for t in tallies] == [Scheme.AGENCY_PENSION, Scheme.ENTERPRISE_PENSION, Scheme.RESIDENT_PENSION]

@@ -187,7 +187,7 @@ async def submit(
             report.submissions += 1
             report.last_recorded_at = now
             await report.save(update_fields=["submissions", "last_recorded_at"], using_db=conn)
-        recorded = await timeline.record(drafts, source=SOURCE, staff_id=viewer.staff_id)
+        recorded = await timeline.record(drafts, source=SOURCE, staff_id=viewer.staff_id, refresh=policy)
         await DeathReportEntry.bulk_create(
             [
                 DeathReportEntry(

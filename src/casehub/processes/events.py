@@ -12,8 +12,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from casehub.cases import refresh_states
 from casehub.domain import EventType
 from casehub.models import Event
+from casehub.policy import Policy
 
 try:
     from casehub.timeline import EventDraft, record_events
@@ -37,9 +39,17 @@ def draft(
     )
 
 
-async def record(drafts: Sequence[EventDraft], *, source: str, staff_id: int | None) -> dict[str, Event]:
-    """Record the drafts (duplicates are skipped); return every draft's event by natural key, old or new."""
+async def record(
+    drafts: Sequence[EventDraft], *, source: str, staff_id: int | None, refresh: Policy | None
+) -> dict[str, Event]:
+    """Record the drafts (duplicates are skipped); return every draft's event by natural key, old or new.
+
+    With a policy in `refresh`, the status projection of the persons concerned is recomputed, as
+    after every write that can change a status (docs/ARCHITECTURE.md); reminders change none.
+    """
     if drafts:
         await record_events(list(drafts), source_adapter=source, staff=staff_id)
+        if refresh is not None:
+            await refresh_states(sorted({d.person_id for d in drafts}), refresh)
     keys = [d.natural_key for d in drafts]
     return {e.natural_key: e for e in await Event.filter(natural_key__in=keys)}

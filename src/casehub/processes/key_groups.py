@@ -204,8 +204,8 @@ async def visit_schedule(
 
 
 async def record_home_visit(
-    viewer: Viewer, *, id_number: str, visited_on: dt.date, today: dt.date, evidence: Sequence[str] = (),
-    note: str | None = None,
+    viewer: Viewer, *, id_number: str, visited_on: dt.date, policy: Policy, today: dt.date,
+    evidence: Sequence[str] = (), note: str | None = None,
 ) -> Event:
     """Record a home visit that found the recipient: a CERTIFIED event, channel HOME_VISIT (idempotent per day)."""
     person = await _person_in_scope(viewer, id_number, "idNumber")
@@ -221,6 +221,6 @@ async def record_home_visit(
     payload = {"channel": Channel.HOME_VISIT.value} | ({"note": note} if note else {})
     recorded = await timeline.record(
         [timeline.draft(person.id, EventType.CERTIFIED, visited_on, key, payload=payload, evidence=cleaned)],
-        source=SOURCE, staff_id=viewer.staff_id,
+        source=SOURCE, staff_id=viewer.staff_id, refresh=policy,
     )
     return recorded[key]

@@ -201,7 +201,7 @@ async def _record(person_id: int, number: str, due_on: dt.date, sent_on: dt.date
     }
     recorded = await timeline.record(
         [timeline.draft(person_id, EventType.REMINDER_SENT, sent_on, key, payload=payload)],
-        source=SOURCE, staff_id=staff_id,
+        source=SOURCE, staff_id=staff_id, refresh=None,  # a reminder changes no status
     )
     return recorded[key]
 

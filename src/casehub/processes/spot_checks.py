@@ -225,7 +225,7 @@ async def verify(check: SpotCheck) -> Verification:
 
 
 async def record_finding(
-    viewer: Viewer, item_id: int, *, result: FindingResult, checked_on: dt.date, today: dt.date,
+    viewer: Viewer, item_id: int, *, result: FindingResult, checked_on: dt.date, policy: Policy, today: dt.date,
     note: str | None = None, evidence: Sequence[str] = (), died_on: dt.date | None = None,
 ) -> SpotCheckItem:
     """Record what the check found about one sampled recipient (once).
@@ -270,7 +270,7 @@ async def record_finding(
             recorded = await timeline.record(
                 [timeline.draft(item.person_id, EventType.DIED, died_on, key, evidence=cleaned,
                                 payload={"spotCheck": item.spot_check.period})],
-                source=SOURCE, staff_id=viewer.staff_id,
+                source=SOURCE, staff_id=viewer.staff_id, refresh=policy,
             )
             item.event_id = recorded[key].id
         if contradiction:

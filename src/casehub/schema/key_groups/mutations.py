@@ -11,7 +11,7 @@ from casehub.processes import key_groups
 from casehub.processes.common import MAX_INPUT_ROWS
 from casehub.schema.key_groups.types import KeyGroupFact
 from casehub.schema.permissions import has
-from casehub.schema.process_common import KeyGroupEnum, ProcessError, attempt, day_or_today, pk
+from casehub.schema.process_common import KeyGroupEnum, ProcessError, attempt, day_or_today, pk, policy
 from casehub.schema.recipients.types import TimelineEvent
 
 
@@ -79,6 +79,6 @@ class KeyGroupMutations:
     async def record_home_visit(self, info: strawberry.Info, input: RecordHomeVisitInput) -> HomeVisitPayload:
         done, errors = await attempt(key_groups.record_home_visit(
             info.context.viewer, id_number=input.id_number, visited_on=input.visited_on, evidence=input.evidence,
-            note=input.note, today=day_or_today(None),
+            note=input.note, policy=policy(info), today=day_or_today(None),
         ))
         return HomeVisitPayload(errors=errors, event=TimelineEvent.from_model(done) if done else None)

@@ -69,7 +69,7 @@ class SpotCheckMutations:
             return await spot_checks.record_finding(
                 info.context.viewer, pk(input.item_id, "SpotCheckItem", "itemId"), result=FindingResult(input.result),
                 checked_on=input.checked_on, note=input.note, evidence=input.evidence, died_on=input.died_on,
-                today=day_or_today(None),
+                policy=policy(info), today=day_or_today(None),
             )
 
         done, errors = await attempt(run())

@@ -121,11 +121,13 @@ def covers(viewer: Viewer, body: Body) -> bool:
     return access.covers_unit(viewer, body.unit_id) if body.unit_id else access.covers_region(viewer, body.code)
 
 
-async def _belongs(person: Person, body: Body, scheme: Scheme) -> bool:
-    """The person is a recipient of the body: lives in its area, or holds an entitlement it manages."""
-    if body.unit_id is not None:
-        return await Entitlement.exists(person_id=person.id, unit_id=body.unit_id, scheme=scheme)
-    return person.village.code.startswith(body.code)
+async def _members(persons: Iterable[Person], body: Body, scheme: Scheme) -> set[int]:
+    """Which of these persons are the body's recipients: living in its area, or holding an entitlement it manages."""
+    if body.unit_id is None:
+        return {p.id for p in persons if p.village.code.startswith(body.code)}
+    return set(await Entitlement.filter(
+        person_id__in=[p.id for p in persons], unit_id=body.unit_id, scheme=scheme
+    ).values_list("person_id", flat=True))
 
 
 async def submit(
@@ -229,6 +231,7 @@ async def _check_rows(
             )
         numbers.setdefault(number, i)
     persons = {p.id_number: p for p in await Person.filter(id_number__in=list(numbers)).select_related("village")}
+    members = await _members(persons.values(), body, scheme)
     month_end = next_month(month) - dt.timedelta(days=1)
     rows = []
     for number, i in numbers.items():
@@ -239,7 +242,7 @@ async def _check_rows(
                 f"{field}.idNumber", ProcessErrorCode.PERSON_NOT_FOUND, f"no recipient with ID number {number}"
             )
             continue
-        if not await _belongs(person, body, scheme):
+        if person.id not in members:
             problems.add(f"{field}.idNumber", ProcessErrorCode.PERSON_NOT_IN_AREA,
                          f"{number} is not a {scheme} recipient of {body.name} ({body.code})")
         if death.died_on > month_end:

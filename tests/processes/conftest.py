@@ -75,6 +75,8 @@ async def county(db) -> County:
     c.staff["township"] = await factories.staff(Role.TOWNSHIP_STAFF, region=regions[TOWNSHIPS[0]])
     c.staff["village"] = await factories.staff(Role.VILLAGE_ASSISTANT, region=c.village(0, 1))
     c.staff["unit"] = await factories.staff(Role.UNIT_HANDLER, unit=c.units["A1"])
+    c.staff["auditor"] = await factories.staff(Role.AUDITOR)
+    c.staff["import"] = await factories.staff(Role.IMPORT_SERVICE)
     return c
 
 

@@ -201,3 +201,29 @@ async def test_key_groups_home_visits_and_due_soon(county, api):
     assert reminded["data"]["recordReminder"]["event"]["type"] == "REMINDER_SENT"
     due = await api("village", "{ dueSoon { items { remindedAt } } }")
     assert due["data"]["dueSoon"][0]["items"][0]["remindedAt"] is not None
+
+
+ROOT_FIELDS = """{
+  deathReportCompliance(fromMonth: "2026-09", asOf: "2026-10-10") { rows { bodyCode } }
+  publicNotices(period: "2026-H2", asOf: "2026-10-10") { village { code } }
+  spotCheck(period: "2026-H1") { seed }
+  keyGroupLedger(asOf: "2026-10-10") { groups }
+  dueSoon(asOf: "2026-10-10") { name }
+}"""
+AREA_BODIES = 9 + 3 * 2  # villages, and townships for the resident and the enterprise rosters
+SEEN = {  # (death-report bodies, villages listed) per staff member of the test county
+    "admin": (AREA_BODIES, 9), "county": (AREA_BODIES, 9), "investigator": (AREA_BODIES, 9),
+    "auditor": (AREA_BODIES, 9), "township": (3 + 2, 3), "village": (1, 1), "unit": (0, 0),
+}
+
+
+async def test_every_role_against_the_processes_root_fields(county, api):
+    for who, (bodies, villages) in SEEN.items():
+        data = (await api(who, ROOT_FIELDS))["data"]
+        assert len(data["deathReportCompliance"]["rows"]) == bodies, who
+        assert len(data["publicNotices"]) == villages, who
+        assert data["spotCheck"] is None
+    refused = await api("import", ROOT_FIELDS)
+    assert refused["data"] is None and "lacks permission READ_CASES" in refused["errors"][0]["message"]
+    queue = await api("township", "{ investigationReferrals { id } }")
+    assert "lacks permission INVESTIGATE" in queue["errors"][0]["message"]

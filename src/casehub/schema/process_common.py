@@ -29,6 +29,7 @@ from casehub.processes.vocabulary import (
     ReportStatus,
     TipOffStatus,
 )
+from casehub.schema.recipients.types import Recipient
 
 T = TypeVar("T")
 
@@ -92,6 +93,14 @@ def pk(global_id: relay.GlobalID, type_name: str, field: str) -> int:
 
 def gid(type_name: str, key: int | None) -> relay.GlobalID | None:
     return relay.GlobalID(type_name, str(key)) if key is not None else None
+
+
+async def load_recipient(info: strawberry.Info, person_id: int | None) -> Recipient | None:
+    """The recipient by id through the request's scoped loader: None when outside the viewer's scope."""
+    if person_id is None:
+        return None
+    person = await info.context.loaders.person.load(person_id)
+    return Recipient.from_model(person) if person else None
 
 
 async def scoped_nodes(query: QuerySet, node_ids: Iterable[str], build: Callable[[Any], T]) -> list[T | None]:

@@ -18,6 +18,7 @@ from casehub.schema.process_common import (
     TipOffStatusEnum,
     day_or_today,
     gid,
+    load_recipient,
     policy,
     scoped_nodes,
 )
@@ -54,10 +55,7 @@ class TipOff(relay.Node):
 
     @strawberry.field(description="The recipient it concerns, when known and in your scope.")
     async def recipient(self, info: strawberry.Info) -> Recipient | None:
-        if self.person_id is None:
-            return None
-        person = await info.context.loaders.person.load(self.person_id)
-        return Recipient.from_model(person) if person else None
+        return await load_recipient(info, self.person_id)
 
     @classmethod
     async def resolve_nodes(

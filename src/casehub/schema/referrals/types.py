@@ -9,7 +9,7 @@ from strawberry import relay
 
 from casehub import access
 from casehub.models import InvestigationReferral as ReferralModel
-from casehub.schema.process_common import ReferralSourceEnum, scoped_nodes
+from casehub.schema.process_common import ReferralSourceEnum, load_recipient, scoped_nodes
 from casehub.schema.recipients.types import Recipient
 
 
@@ -29,10 +29,7 @@ class InvestigationReferral(relay.Node):
 
     @strawberry.field
     async def recipient(self, info: strawberry.Info) -> Recipient | None:
-        if self.person_id is None:
-            return None
-        person = await info.context.loaders.person.load(self.person_id)
-        return Recipient.from_model(person) if person else None
+        return await load_recipient(info, self.person_id)
 
     @classmethod
     async def resolve_nodes(

@@ -5,6 +5,7 @@ import datetime as dt
 import strawberry
 
 from casehub.processes.reminders import DueItem, WorkList
+from casehub.schema.process_common import load_recipient
 from casehub.schema.recipients.types import Recipient, SchemeEnum
 
 
@@ -23,8 +24,7 @@ class DueSoonItem:
 
     @strawberry.field
     async def recipient(self, info: strawberry.Info) -> Recipient | None:
-        person = await info.context.loaders.person.load(self.person_id)
-        return Recipient.from_model(person) if person else None
+        return await load_recipient(info, self.person_id)
 
 
 @strawberry.type(description="The due-soon work list of one village or one employer unit.")

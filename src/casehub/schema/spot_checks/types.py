@@ -13,7 +13,7 @@ from casehub.models import SpotCheck as SpotCheckModel
 from casehub.models import SpotCheckItem as ItemModel
 from casehub.processes import spot_checks
 from casehub.processes.spot_checks import Pick, Verification
-from casehub.schema.process_common import FindingResultEnum, gid, scoped_nodes
+from casehub.schema.process_common import FindingResultEnum, gid, load_recipient, scoped_nodes
 from casehub.schema.recipients.types import Recipient, SchemeEnum
 
 
@@ -44,8 +44,7 @@ class SpotCheckItem(relay.Node):
 
     @strawberry.field
     async def recipient(self, info: strawberry.Info) -> Recipient | None:
-        person = await info.context.loaders.person.load(self.person_id)
-        return Recipient.from_model(person) if person else None
+        return await load_recipient(info, self.person_id)
 
     @classmethod
     async def resolve_nodes(

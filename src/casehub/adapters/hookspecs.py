@@ -35,6 +35,7 @@ from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
     from casehub.adapters.base import Adapter
+    from casehub.adapters.notify import Reminder, ReminderReceipt
     from casehub.models import Event, ImportBatch
 
 hookspec = HookspecMarker("casehub")
@@ -72,4 +73,15 @@ def events_recorded(events: list[Event], batch: ImportBatch | None) -> None:
         errors; None for events recorded outside an import (by the API).
     :return: nothing; may be a coroutine, which casehub awaits. An exception is
         logged with the plugin's name and does not undo the import.
+    """
+
+
+@hookspec
+def send_reminder(reminder: Reminder) -> ReminderReceipt | None:
+    """Deliver one reminder through this plugin's channel.
+
+    :param reminder: who to remind and of which due date.
+    :return: a receipt when delivered; None when this plugin does not handle this recipient (for
+        example, no phone number). May return an awaitable (casehub awaits it). Raising reports a
+        failed delivery: nothing is recorded and the next run tries again.
     """

@@ -14,12 +14,15 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.dashboards.queries import DashboardQueries
 from casehub.schema.death_reports.mutations import DeathReportMutations
 from casehub.schema.death_reports.queries import DeathReportQueries
+from casehub.schema.identity.mutations import IdentityMutations
 from casehub.schema.key_groups.mutations import KeyGroupMutations
 from casehub.schema.key_groups.queries import KeyGroupQueries
 from casehub.schema.notices.mutations import NoticeMutations
@@ -32,6 +35,8 @@ from casehub.schema.reminders.mutations import ReminderMutations
 from casehub.schema.reminders.queries import ReminderQueries
 from casehub.schema.spot_checks.mutations import SpotCheckMutations
 from casehub.schema.spot_checks.queries import SpotCheckQueries
+from casehub.schema.timeline.mutations import TimelineMutations
+from casehub.schema.viewer.queries import ViewerQueries
 
 
 def _query_type() -> type:
@@ -44,23 +49,27 @@ def _query_type() -> type:
     return merge_types(
         "Query",
         (
-            NodeQueries, RecipientQueries, RegionQueries, DeathReportQueries, NoticeQueries, SpotCheckQueries,
-            KeyGroupQueries, ReminderQueries, ReferralQueries,
+            NodeQueries, ViewerQueries, RecipientQueries, RegionQueries, DashboardQueries, DeathReportQueries,
+            NoticeQueries, SpotCheckQueries, KeyGroupQueries, ReminderQueries, ReferralQueries,
         ),
     )
 
 
 Mutation = merge_types(
-    "Mutation", (DeathReportMutations, NoticeMutations, SpotCheckMutations, KeyGroupMutations, ReminderMutations)
+    "Mutation",
+    (
+        TimelineMutations, IdentityMutations, DeathReportMutations, NoticeMutations, SpotCheckMutations,
+        KeyGroupMutations, ReminderMutations,
+    ),
 )
 
 LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
 
 
 def _is_internal(error: GraphQLError) -> bool:
-    """Mask everything but casehub's own expected errors and GraphQL's validation errors."""
+    """Mask everything but casehub's own expected errors, GraphQL's validation errors and malformed ids."""
     original = error.original_error
-    return original is not None and not isinstance(original, CasehubError)
+    return original is not None and not isinstance(original, CasehubError | GlobalIDValueError)
 
 
 @functools.cache

@@ -139,6 +139,17 @@ async def seal_events(
     )
 
 
+async def seal_bulk_insert(
+    first: int, last: int, *, source: str, actor_id: int | None, using: BaseDBAsyncClient
+) -> AuditEntry | None:
+    """Seal events id `first`..`last` that were inserted in bulk, past `record_events` (the demo county's
+    loader), in the caller's transaction; None when there are none."""
+    hashes = await _row_hashes(using, first, last)
+    if not hashes:
+        return None
+    return await seal_events(hashes, source=source, batch_id=None, actor_id=actor_id, using=using)
+
+
 @dataclass(frozen=True, slots=True)
 class EventProblem:
     """What `verify_events` found: the audit entry whose seal fails and/or the event concerned."""

@@ -108,30 +108,33 @@ def state_rows(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[
     ]
 
 
-async def refresh_states(person_ids: Sequence[int], policy: Policy, *, as_of: dt.date | None = None) -> int:
-    """Recompute and store the projection for these persons; returns the rows written."""
-    if not person_ids:
-        return 0
-    results = await evaluate_persons(person_ids, policy, as_of=as_of or today())
-    rows = state_rows(results.values(), dt.datetime.now(dt.UTC))
-    async with in_transaction() as conn:
-        await EntitlementState.filter(person_id__in=list(person_ids)).using_db(conn).delete()
-        await EntitlementState.bulk_create(rows, batch_size=1000, using_db=conn)
-    return len(rows)
+REFRESH_CHUNK = 2_000  # persons per round: PostgreSQL takes at most 32,767 query arguments
 
 
-async def refresh_all_states(
-    policy: Policy, *, as_of: dt.date | None = None, batch_size: int = 2_000, progress=None
+async def refresh_states(
+    person_ids: Sequence[int], policy: Policy, *, as_of: dt.date | None = None, progress=None
 ) -> int:
-    """Rebuild the projection for every person, a batch of persons at a time."""
-    ids = await Person.all().order_by("id").values_list("id", flat=True)
+    """Recompute and store the projection for these persons, a slice at a time; returns the rows written."""
+    ids = list(person_ids)
+    day = as_of or today()
     written = 0
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        written += await refresh_states(chunk, policy, as_of=as_of)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        results = await evaluate_persons(chunk, policy, as_of=day)
+        rows = state_rows(results.values(), dt.datetime.now(dt.UTC))
+        async with in_transaction() as conn:
+            await EntitlementState.filter(person_id__in=chunk).using_db(conn).delete()
+            await EntitlementState.bulk_create(rows, batch_size=1000, using_db=conn)
+        written += len(rows)
         if progress is not None:
             progress(len(chunk))
     return written
+
+
+async def refresh_all_states(policy: Policy, *, as_of: dt.date | None = None, progress=None) -> int:
+    """Rebuild the projection for every person (after the demo load; the sweep does it monthly)."""
+    ids = await Person.all().order_by("id").values_list("id", flat=True)
+    return await refresh_states(ids, policy, as_of=as_of, progress=progress)
 
 
 async def refresh_batch(batch: ImportBatch, policy: Policy) -> int:

@@ -86,3 +86,19 @@ async def test_production_turns_off_introspection_and_graphiql(world, production
 async def test_development_allows_introspection(world):
     body = await world.gql(ADMIN, INTROSPECTION)
     assert body["data"]["__schema"]["queryType"]["name"] == "Query"
+
+
+async def test_nul_characters_are_refused_before_anything_runs(db):
+    """PostgreSQL cannot store U+0000: a literal or a variable carrying it is a clear error, not a masked one."""
+    from casehub.domain import Role
+
+    admin = factories.bearer(await factories.staff(Role.COUNTY_ADMIN))
+    app = create_app(factories.SETTINGS, manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        for body in (
+            {"query": '{ recipients(filter: {search: "\\u0000"}) { totalCount } }'},
+            {"query": "query ($s: String) { recipients(filter: {search: $s}) { totalCount } }",
+             "variables": {"s": "a\x00b"}},
+        ):
+            answer = (await client.post("/graphql", json=body, headers=admin)).json()
+            assert answer["errors"][0]["message"] == "text may not contain the control character U+0000"

@@ -263,3 +263,17 @@ async def test_reveal_identity_is_explicit_and_audited_with_who_what_and_why(wor
     assert outside["revealIdentity"]["errors"] == [{"field": "recipientId", "code": "NOT_FOUND"}]
     refused = await world.gql(Role.VILLAGE_ASSISTANT, REVEAL, input={"recipientId": rid, "reason": "上门核实身份"})
     assert "lacks permission REVEAL_PII" in refused["errors"][0]["message"]
+
+
+async def test_overlong_values_are_refused_not_crashed_on(world):
+    person = await world.recipient()
+    rid = gid("Recipient", person.id)
+    long_ref = await run(world, CUSTODY, recipientId=rid, measure="ARREST", caseRef="案" * 300, startedOn=days_ago(3))
+    assert codes(long_ref) == [("caseRef", "INVALID")]
+    long_form = await run(world, CERTIFY, recipientId=rid, channel="ONSITE_PAPER", certifiedOn=days_ago(3),
+                          scheme="RESIDENT_PENSION", paperForm={**PAPER, "formNumber": "F" * 300})  # fmt: skip
+    assert codes(long_form) == [("paperForm.formNumber", "INVALID")]
+    long_id = await run(world, DEATH, recipientId=rid, diedOn=days_ago(3), clientMutationId="x" * 65)
+    assert codes(long_id) == [("clientMutationId", "INVALID")]
+    junk = await run(world, DEATH, recipientId="not a global id", diedOn=days_ago(3))
+    assert codes(junk) == [("recipientId", "NOT_FOUND")]

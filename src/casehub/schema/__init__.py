@@ -35,6 +35,7 @@ from casehub.schema.reminders.mutations import ReminderMutations
 from casehub.schema.reminders.queries import ReminderQueries
 from casehub.schema.spot_checks.mutations import SpotCheckMutations
 from casehub.schema.spot_checks.queries import SpotCheckQueries
+from casehub.schema.text_guard import RefuseNulCharacters
 from casehub.schema.timeline.mutations import TimelineMutations
 from casehub.schema.viewer.queries import ViewerQueries
 
@@ -80,6 +81,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=LIMITS["max_tokens"]),
         lambda: MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]),
         lambda: MaskErrors(should_mask_error=_is_internal),
+        RefuseNulCharacters,
     ]
     if production:
         extensions.append(DisableIntrospection)

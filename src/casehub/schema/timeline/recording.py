@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from casehub.models import Person
 from casehub.schema.common import mask_text
 from casehub.schema.errors import CaseError, CaseErrorCode, Problems
 from casehub.schema.timeline.validation import MAX_REF, Subject
-from casehub.timeline import EventDraft, UnresolvedReferenceError, record_events
+from casehub.timeline import NATURAL_KEY_MAX, EventDraft, UnresolvedReferenceError, record_events
 
 SOURCE = "api"  # the events' source_adapter (R-TL-3)
 # Refusals a replay meets because its first call succeeded: these do not hide the replay.
@@ -73,6 +74,13 @@ class Outcome:
     duplicate: bool = False
 
 
+def bounded(key: str) -> str:
+    """A natural key that fits its column: long ones (long case references, say) are hashed."""
+    if len(key) <= NATURAL_KEY_MAX:
+        return key
+    return f"{SOURCE}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 async def subject_for(info: strawberry.Info, person: Person) -> Subject:
     loaders = info.context.loaders
     return Subject(
@@ -100,7 +108,7 @@ async def perform(
 
     subject = await subject_for(info, person)
     plan = recording.plan(subject, problems)
-    key = f"{SOURCE}:{viewer.staff_id}:{cmid.strip()}" if cmid is not None else recording.content_key
+    key = bounded(f"{SOURCE}:{viewer.staff_id}:{cmid.strip()}" if cmid is not None else recording.content_key)
     for _ in range(_MAX_REPLAYS):
         existing = await EventModel.get_or_none(natural_key=key)
         if existing is None:
@@ -114,7 +122,7 @@ async def perform(
                 return await _refused(info, recording, person, problems)
             await _audit(info, recording, person, "DUPLICATE", key, event_id=existing.id)
             return Outcome(errors=[], event=existing, person=person, duplicate=True)
-        key = f"{recording.content_key}:after:{existing.id}"  # the same fact again after a retraction
+        key = bounded(f"{recording.content_key}:after:{existing.id}")  # the same fact again after a retraction
     if problems:
         return await _refused(info, recording, person, problems)
 

@@ -30,13 +30,16 @@ class Permission(StrEnum):
     CORRECT_EVENTS = "CORRECT_EVENTS"  # retractions and amendments
     IMPORT = "IMPORT"  # run adapters on uploaded files
     INVESTIGATE = "INVESTIGATE"  # investigations, overpayment recovery
+    PAYROLL = "PAYROLL"  # payroll months, the monthly sweep, manual payment decisions (four eyes)
     READ_AUDIT = "READ_AUDIT"
 
 
 P = Permission
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY_ADMIN: frozenset(P),
-    Role.COUNTY_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT}),
+    Role.COUNTY_STAFF: frozenset(
+        {P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT, P.PAYROLL}
+    ),
     Role.TOWNSHIP_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.IMPORT}),
     Role.VILLAGE_ASSISTANT: frozenset({P.READ_CASES, P.RECORD_EVENTS}),
     Role.UNIT_HANDLER: frozenset({P.READ_CASES, P.RECORD_EVENTS}),

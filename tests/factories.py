@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 from casehub.auth import mint_token
 from casehub.config import Settings
@@ -28,7 +29,7 @@ async def unit(region: Region, kind: UnitKind = UnitKind.AGENCY, code: str = "U1
     return await EmployerUnit.create(code=code, name=f"单位{code}", kind=kind, region=region)
 
 
-_sequence = iter(range(1, 999))
+_sequence = itertools.count(1)
 
 
 async def recipient(

@@ -5,16 +5,39 @@ so scoping holds for root fields, `node(id)` and nested fields alike. A
 village assistant sees their village; township staff everything whose code
 starts with their township's (the GB/T 2260 prefix rule); a unit handler the
 recipients of their unit's entitlements; county-level roles everyone.
+
+The processes' records follow the same rule through the region or unit they belong to
+(`covers_region`, `covers_unit`); spot checks and referrals are the county bureau's own.
+
+Writes use the same scope as reads: a viewer may record events only for recipients (and
+entitlements) these querysets show them, so a village assistant cannot record for another
+village and a unit handler cannot record a dependant change on an entitlement of another
+unit. Which *kinds* of writes a role may make is the permission matrix in `casehub.auth`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from tortoise.expressions import RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
 from casehub.auth import Permission, Viewer
 from casehub.domain import Role
 from casehub.errors import CasehubError
-from casehub.models import Entitlement, Event, Person
+from casehub.models import (
+    DeathReport,
+    Entitlement,
+    EntitlementState,
+    Event,
+    InvestigationReferral,
+    KeyGroupFact,
+    Person,
+    PublicNotice,
+    SpotCheck,
+    SpotCheckItem,
+    TipOff,
+)
 
 COUNTY_WIDE = {Role.COUNTY_ADMIN, Role.COUNTY_STAFF, Role.INVESTIGATOR, Role.AUDITOR, Role.IMPORT_SERVICE}
 
@@ -23,9 +46,14 @@ class PermissionDenied(CasehubError):
     pass
 
 
-def require(viewer: Viewer | None, permission: Permission) -> Viewer:
+def require_viewer(viewer: Viewer | None) -> Viewer:
     if viewer is None:
         raise PermissionDenied("authentication required: send `Authorization: Bearer <token>`")
+    return viewer
+
+
+def require(viewer: Viewer | None, permission: Permission) -> Viewer:
+    viewer = require_viewer(viewer)
     if not viewer.can(permission):
         raise PermissionDenied(f"role {viewer.role} lacks permission {permission}")
     return viewer
@@ -35,7 +63,8 @@ def persons(viewer: Viewer) -> QuerySet[Person]:
     if viewer.role in COUNTY_WIDE:
         return Person.all()
     if viewer.role is Role.UNIT_HANDLER:
-        return Person.filter(entitlements__unit_id=viewer.unit_id).distinct()
+        managed = Entitlement.filter(unit_id=viewer.unit_id).values_list("person_id", flat=True)
+        return Person.filter(id__in=Subquery(managed))
     if viewer.region_code is None:
         return Person.filter(id__lt=0)  # a regional role without a region sees nothing
     if viewer.role is Role.VILLAGE_ASSISTANT:
@@ -48,10 +77,96 @@ def entitlements(viewer: Viewer) -> QuerySet[Entitlement]:
         return Entitlement.filter(unit_id=viewer.unit_id)
     if viewer.role in COUNTY_WIDE:
         return Entitlement.all()
-    return Entitlement.filter(person_id__in=persons(viewer).values_list("id", flat=True))
+    return Entitlement.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
 
 
 def events(viewer: Viewer) -> QuerySet[Event]:
     if viewer.role in COUNTY_WIDE:
         return Event.all()
-    return Event.filter(person_id__in=persons(viewer).values_list("id", flat=True))
+    return Event.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+def entitlement_states(viewer: Viewer) -> QuerySet[EntitlementState]:
+    """The status projection of the entitlements the viewer sees (lists, filters, dashboards)."""
+    if viewer.role in COUNTY_WIDE:
+        return EntitlementState.all()
+    if viewer.role is Role.UNIT_HANDLER:
+        return EntitlementState.filter(entitlement__unit_id=viewer.unit_id)
+    return EntitlementState.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+# The events of the same person recorded after this one: the last N of each person are those with
+# fewer than N newer ones (a correlated count, portable to SQLite and PostgreSQL, served by the
+# (person_id, recorded_at) index).
+_NEWER = RawSQL(
+    '(SELECT COUNT(*) FROM "event" "newer" WHERE "newer"."person_id"="event"."person_id" AND '
+    '("newer"."recorded_at">"event"."recorded_at" OR '
+    '("newer"."recorded_at"="event"."recorded_at" AND "newer"."id">"event"."id")))'
+)
+
+
+def recent_events(viewer: Viewer, person_ids: Sequence[int], last: int) -> QuerySet[Event]:
+    """The last `last` recorded events of each person, in one query for any number of persons."""
+    return events(viewer).filter(person_id__in=list(person_ids)).annotate(newer=_NEWER).filter(newer__lt=last)
+
+
+def is_county_wide(viewer: Viewer) -> bool:
+    return viewer.role in COUNTY_WIDE
+
+
+def covers_region(viewer: Viewer, code: str) -> bool:
+    """Whether the region with this code is in the viewer's scope (the code prefix rule)."""
+    if viewer.role in COUNTY_WIDE:
+        return True
+    if viewer.role is Role.UNIT_HANDLER or viewer.region_code is None:
+        return False
+    return code.startswith(viewer.region_code)
+
+
+def covers_unit(viewer: Viewer, unit_id: int) -> bool:
+    """Employer units report to the county bureau: in scope for county roles and the unit's own handler."""
+    return viewer.role in COUNTY_WIDE or (viewer.role is Role.UNIT_HANDLER and viewer.unit_id == unit_id)
+
+
+def _nothing(query: QuerySet) -> QuerySet:
+    return query.filter(id__lt=0)
+
+
+def death_reports(viewer: Viewer) -> QuerySet[DeathReport]:
+    if viewer.role in COUNTY_WIDE:
+        return DeathReport.all()
+    if viewer.role is Role.UNIT_HANDLER:
+        return DeathReport.filter(unit_id=viewer.unit_id)
+    if viewer.region_code is None:
+        return _nothing(DeathReport.all())
+    return DeathReport.filter(region__code__startswith=viewer.region_code)
+
+
+def notices(viewer: Viewer) -> QuerySet[PublicNotice]:
+    if viewer.role in COUNTY_WIDE:
+        return PublicNotice.all()
+    if viewer.role is Role.UNIT_HANDLER or viewer.region_code is None:
+        return _nothing(PublicNotice.all())
+    return PublicNotice.filter(village__code__startswith=viewer.region_code)
+
+
+def tip_offs(viewer: Viewer) -> QuerySet[TipOff]:
+    return TipOff.filter(notice_id__in=Subquery(notices(viewer).values_list("id", flat=True)))
+
+
+def spot_checks(viewer: Viewer) -> QuerySet[SpotCheck]:
+    return SpotCheck.all() if viewer.role in COUNTY_WIDE else _nothing(SpotCheck.all())
+
+
+def spot_check_items(viewer: Viewer) -> QuerySet[SpotCheckItem]:
+    return SpotCheckItem.all() if viewer.role in COUNTY_WIDE else _nothing(SpotCheckItem.all())
+
+
+def key_group_facts(viewer: Viewer) -> QuerySet[KeyGroupFact]:
+    if viewer.role in COUNTY_WIDE:
+        return KeyGroupFact.all()
+    return KeyGroupFact.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+def referrals(viewer: Viewer) -> QuerySet[InvestigationReferral]:
+    return InvestigationReferral.all() if viewer.role in COUNTY_WIDE else _nothing(InvestigationReferral.all())

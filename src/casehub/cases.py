@@ -16,28 +16,29 @@ import orjson
 from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
-from casehub.domain import DependantRole, EventType, Scheme
+from casehub.clock import SHANGHAI, today
+from casehub.domain import DependantRole, EventType, KeyGroup, Scheme
 from casehub.engine import evaluate
 from casehub.engine.facts import CaseFacts, EntitlementFacts, EventFacts, PersonFacts
 from casehub.engine.results import CaseResult
-from casehub.models import Entitlement, EntitlementState, Event, Person
+from casehub.models import Entitlement, EntitlementState, Event, ImportBatch, KeyGroupFact, Person
 from casehub.policy import Policy
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _EVENT_COLUMNS = ("id", "person_id", "type", "occurred_on", "recorded_at", "payload", "corrects_id", "entitlement_id")
 _EVENT_TYPES = {t.value: t for t in EventType}
 _SCHEMES = {s.value: s for s in Scheme}
 
-
-def today() -> dt.date:
-    """The county's calendar day (Asia/Shanghai), whatever the server's zone."""
-    return dt.datetime.now(SHANGHAI).date()
+__all__ = ["SHANGHAI", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states", "state_rows", "today"]
 
 
-async def load_cases(person_ids: Sequence[int]) -> dict[int, CaseFacts]:
-    """Facts for each person, in three queries whatever the number of persons."""
+async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) -> dict[int, CaseFacts]:
+    """Facts for each person, in four queries whatever the number of persons.
+
+    `on` is the day whose recorded key groups (R-KEY-1) are given (default: today).
+    """
     ids = list(person_ids)
     persons = await Person.filter(id__in=ids).values("id", "birth_date")
+    key_groups = await _recorded_key_groups(ids, on or today())
     entitlements: dict[int, list[EntitlementFacts]] = defaultdict(list)
     # values_list, not values: tuples skip a dict per row, which matters at sweep volume (docs/PERFORMANCE.md)
     for eid, pid, scheme, start_month, amount, role in await Entitlement.filter(person_id__in=ids).order_by(
@@ -59,7 +60,9 @@ async def load_cases(person_ids: Sequence[int]) -> dict[int, CaseFacts]:
         )
     return {
         p["id"]: CaseFacts(
-            person=PersonFacts(id=p["id"], birth_date=p["birth_date"]),
+            person=PersonFacts(
+                id=p["id"], birth_date=p["birth_date"], key_groups=key_groups.get(p["id"], frozenset())
+            ),
             entitlements=tuple(entitlements[p["id"]]),
             events=tuple(events[p["id"]]),
         )
@@ -86,10 +89,18 @@ async def _event_rows(ids: list[int]) -> list[tuple]:
     return [(r[0], r[1], r[2], r[3], r[4], loads(r[5]), r[6], r[7]) for r in rows]
 
 
+async def _recorded_key_groups(ids: list[int], on: dt.date) -> dict[int, frozenset[KeyGroup]]:
+    """The ledger's recorded facts that hold on `on` (VERY_OLD is computed by the engine, not recorded)."""
+    groups: dict[int, set[KeyGroup]] = defaultdict(set)
+    for row in await KeyGroupFact.holding_on(on).filter(person_id__in=ids).values("person_id", "group"):
+        groups[row["person_id"]].add(KeyGroup(row["group"]))
+    return {pid: frozenset(g) for pid, g in groups.items()}
+
+
 async def evaluate_persons(
     person_ids: Sequence[int], policy: Policy, *, as_of: dt.date, known_at: dt.datetime | None = None
 ) -> dict[int, CaseResult]:
-    cases = await load_cases(person_ids)
+    cases = await load_cases(person_ids, on=as_of)
     return {pid: evaluate(case, policy, as_of=as_of, known_at=known_at) for pid, case in cases.items()}
 
 
@@ -113,27 +124,36 @@ def state_rows(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[
     ]
 
 
-async def refresh_states(person_ids: Sequence[int], policy: Policy, *, as_of: dt.date | None = None) -> int:
-    """Recompute and store the projection for these persons; returns the rows written."""
-    if not person_ids:
-        return 0
-    results = await evaluate_persons(person_ids, policy, as_of=as_of or today())
-    rows = state_rows(results.values(), dt.datetime.now(dt.UTC))
-    async with in_transaction() as conn:
-        await EntitlementState.filter(person_id__in=list(person_ids)).using_db(conn).delete()
-        await EntitlementState.bulk_create(rows, batch_size=1000, using_db=conn)
-    return len(rows)
+REFRESH_CHUNK = 2_000  # persons per round: PostgreSQL takes at most 32,767 query arguments
 
 
-async def refresh_all_states(
-    policy: Policy, *, as_of: dt.date | None = None, batch_size: int = 2_000, progress=None
+async def refresh_states(
+    person_ids: Sequence[int], policy: Policy, *, as_of: dt.date | None = None, progress=None
 ) -> int:
-    """Rebuild the projection for every person, a batch of persons at a time."""
-    ids = await Person.all().order_by("id").values_list("id", flat=True)
+    """Recompute and store the projection for these persons, a slice at a time; returns the rows written."""
+    ids = list(person_ids)
+    day = as_of or today()
     written = 0
-    for start in range(0, len(ids), batch_size):
-        chunk = ids[start : start + batch_size]
-        written += await refresh_states(chunk, policy, as_of=as_of)
+    for start in range(0, len(ids), REFRESH_CHUNK):
+        chunk = ids[start : start + REFRESH_CHUNK]
+        results = await evaluate_persons(chunk, policy, as_of=day)
+        rows = state_rows(results.values(), dt.datetime.now(dt.UTC))
+        async with in_transaction() as conn:
+            await EntitlementState.filter(person_id__in=chunk).using_db(conn).delete()
+            await EntitlementState.bulk_create(rows, batch_size=1000, using_db=conn)
+        written += len(rows)
         if progress is not None:
             progress(len(chunk))
     return written
+
+
+async def refresh_all_states(policy: Policy, *, as_of: dt.date | None = None, progress=None) -> int:
+    """Rebuild the projection for every person (after the demo load; the sweep does it monthly)."""
+    ids = await Person.all().order_by("id").values_list("id", flat=True)
+    return await refresh_states(ids, policy, as_of=as_of, progress=progress)
+
+
+async def refresh_batch(batch: ImportBatch, policy: Policy) -> int:
+    """After an import: recompute the status of everyone the batch recorded events for."""
+    person_ids = await Event.filter(batch_id=batch.id).distinct().values_list("person_id", flat=True)
+    return await refresh_states(sorted(set(person_ids)), policy)

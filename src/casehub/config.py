@@ -14,6 +14,7 @@ from casehub.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite://casehub.sqlite3"
 DEV_SECRET = "casehub-development-secret-do-not-use-in-production"
+MIN_SECRET_BYTES = 32  # HS256 signs with SHA-256: a shorter key is weaker than the hash (RFC 7518 §3.2)
 _SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 
 
@@ -53,6 +54,7 @@ class Settings:
     policy_dir: Path | None = None  # CASEHUB_POLICY_DIR: extra policy versions
     host: str = "127.0.0.1"
     port: int = 8000
+    disabled_plugins: tuple[str, ...] = ()  # CASEHUB_DISABLE_PLUGINS: comma-separated plugin names
 
     @property
     def production(self) -> bool:
@@ -72,7 +74,13 @@ class Settings:
             policy_dir=Path(policy_dir) if policy_dir else None,
             host=env.get("CASEHUB_HOST", "127.0.0.1"),
             port=int(port),
+            disabled_plugins=tuple(n.strip() for n in env.get("CASEHUB_DISABLE_PLUGINS", "").split(",") if n.strip()),
         )
         if settings.production and settings.secret == DEV_SECRET:
             raise ConfigError("CASEHUB_ENV=production needs CASEHUB_SECRET set to a secret of your own")
+        if settings.production and len(settings.secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"CASEHUB_SECRET is too short for production: use at least {MIN_SECRET_BYTES} random bytes "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         return settings

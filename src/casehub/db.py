@@ -13,11 +13,23 @@ from typing import Any
 import asyncpg
 from tortoise import Tortoise
 from tortoise.connection import get_connection
+from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.executor import MigrationExecutor
 
 from casehub.errors import ConfigError, NotMigratedError
 
 APP = "casehub"
+
+# What a database that went away (restarting, unreachable, shutting down) raises under tortoise.
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError, asyncpg.PostgresConnectionError, asyncpg.ConnectionDoesNotExistError,
+    asyncpg.exceptions.OperatorInterventionError, DBConnectionError,
+)  # fmt: skip
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether `exc` comes from losing the database (it, or what it was raised from or during)."""
+    return any(_caused_by(exc, kind) for kind in CONNECTION_ERRORS)
 
 
 def tortoise_config(database_url: str) -> dict[str, Any]:

@@ -50,6 +50,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from tortoise.transactions import in_transaction
 
+from casehub.audit import seal_bulk_insert
 from casehub.demo.clock import CST
 from casehub.demo.county import build_county, check_arguments
 from casehub.demo.loader import insert_county
@@ -93,6 +94,8 @@ async def load_demo(
         inserting = progress.add_task("inserting rows", total=total)
         async with in_transaction() as conn:
             await insert_county(conn, county, lambda n: progress.advance(inserting, n))
+            # the demo inserts past record_events: seal its events like any other write
+            await seal_bulk_insert(1, len(county.events), source="demo", actor_id=None, using=conn)
     if console is not None:
         console.print(
             f"demo county loaded in {time.perf_counter() - started:.1f} s (seed {seed}, today {today}): "

@@ -6,6 +6,7 @@ the rules engine never does.
 
 from casehub.models.approvals import ApprovalRequest
 from casehub.models.audit import AuditEntry
+from casehub.models.death_reports import DeathReport, DeathReportEntry
 from casehub.models.entitlements import Entitlement
 from casehub.models.events import Event
 from casehub.models.findings import DuplicateReceipt
@@ -16,6 +17,8 @@ from casehub.models.investigations import (
     InvestigationLink,
     InvestigationTransition,
 )
+from casehub.models.key_groups import KeyGroupFact
+from casehub.models.notices import PublicNotice, TipOff
 from casehub.models.payroll import (
     CertificationIntake,
     DecisionOverride,
@@ -26,7 +29,9 @@ from casehub.models.payroll import (
 )
 from casehub.models.persons import Person
 from casehub.models.recovery import Instalment, InstalmentPlan, RecoveryCase, RecoveryItem, Repayment, Waiver
+from casehub.models.referrals import InvestigationReferral
 from casehub.models.regions import Region
+from casehub.models.spot_checks import SpotCheck, SpotCheckItem
 from casehub.models.staff import Staff
 from casehub.models.states import EntitlementState
 from casehub.models.units import EmployerUnit
@@ -36,6 +41,8 @@ __models__ = [
     ApprovalRequest,
     AuditEntry,
     CertificationIntake,
+    DeathReport,
+    DeathReportEntry,
     DecisionOverride,
     DuplicateReceipt,
     EmployerUnit,
@@ -47,17 +54,23 @@ __models__ = [
     InstalmentPlan,
     Investigation,
     InvestigationLink,
+    InvestigationReferral,
     InvestigationTransition,
+    KeyGroupFact,
     PaymentLine,
     PayrollRun,
     Person,
+    PublicNotice,
     RecoveryCase,
     RecoveryItem,
     Region,
     Repayment,
+    SpotCheck,
+    SpotCheckItem,
     Staff,
     StatusChange,
     SweepRun,
+    TipOff,
     Waiver,
 ]
 
@@ -66,6 +79,8 @@ __all__ = [
     "ApprovalRequest",
     "AuditEntry",
     "CertificationIntake",
+    "DeathReport",
+    "DeathReportEntry",
     "DecisionOverride",
     "DuplicateReceipt",
     "EmployerUnit",
@@ -77,16 +92,22 @@ __all__ = [
     "InstalmentPlan",
     "Investigation",
     "InvestigationLink",
+    "InvestigationReferral",
     "InvestigationTransition",
+    "KeyGroupFact",
     "PaymentLine",
     "PayrollRun",
     "Person",
+    "PublicNotice",
     "RecoveryCase",
     "RecoveryItem",
     "Region",
     "Repayment",
+    "SpotCheck",
+    "SpotCheckItem",
     "Staff",
     "StatusChange",
     "SweepRun",
+    "TipOff",
     "Waiver",
 ]

@@ -2,7 +2,7 @@
 
 A run is one payroll month. While OPEN the monthly sweep (re)plans its lines; once
 CLOSED the month and its lines never change — the ORM refuses (`FrozenPayrollError`)
-and so does the database (triggers in migrations/0005_payroll_frozen_guards.py).
+and so does the database (triggers in migrations/0006_payroll_frozen_guards.py).
 Later evidence about a closed month becomes an ADJUSTMENT line in a later month, or
 a recovery case when too much was paid.
 """

@@ -14,13 +14,30 @@ from strawberry.extensions import (
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.dashboards.queries import DashboardQueries
+from casehub.schema.death_reports.mutations import DeathReportMutations
+from casehub.schema.death_reports.queries import DeathReportQueries
+from casehub.schema.identity.mutations import IdentityMutations
+from casehub.schema.key_groups.mutations import KeyGroupMutations
+from casehub.schema.key_groups.queries import KeyGroupQueries
+from casehub.schema.notices.mutations import NoticeMutations
+from casehub.schema.notices.queries import NoticeQueries
 from casehub.schema.permissions import has
 from casehub.schema.recipients.queries import RecipientQueries
+from casehub.schema.referrals.queries import ReferralQueries
 from casehub.schema.regions.queries import RegionQueries
+from casehub.schema.reminders.mutations import ReminderMutations
+from casehub.schema.reminders.queries import ReminderQueries
+from casehub.schema.spot_checks.mutations import SpotCheckMutations
+from casehub.schema.spot_checks.queries import SpotCheckQueries
+from casehub.schema.text_guard import RefuseNulCharacters
+from casehub.schema.timeline.mutations import TimelineMutations
+from casehub.schema.viewer.queries import ViewerQueries
 
 
 def _query_type() -> type:
@@ -30,15 +47,30 @@ def _query_type() -> type:
     class NodeQueries:
         node: relay.Node | None = relay.node(permission_classes=[has(Permission.READ_CASES)])
 
-    return merge_types("Query", (NodeQueries, RecipientQueries, RegionQueries))
+    return merge_types(
+        "Query",
+        (
+            NodeQueries, ViewerQueries, RecipientQueries, RegionQueries, DashboardQueries, DeathReportQueries,
+            NoticeQueries, SpotCheckQueries, KeyGroupQueries, ReminderQueries, ReferralQueries,
+        ),
+    )
+
+
+Mutation = merge_types(
+    "Mutation",
+    (
+        TimelineMutations, IdentityMutations, DeathReportMutations, NoticeMutations, SpotCheckMutations,
+        KeyGroupMutations, ReminderMutations,
+    ),
+)
 
 LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
 
 
 def _is_internal(error: GraphQLError) -> bool:
-    """Mask everything but casehub's own expected errors and GraphQL's validation errors."""
+    """Mask everything but casehub's own expected errors, GraphQL's validation errors and malformed ids."""
     original = error.original_error
-    return original is not None and not isinstance(original, CasehubError)
+    return original is not None and not isinstance(original, CasehubError | GlobalIDValueError)
 
 
 @functools.cache
@@ -49,10 +81,11 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         lambda: MaxTokensLimiter(max_token_count=LIMITS["max_tokens"]),
         lambda: MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]),
         lambda: MaskErrors(should_mask_error=_is_internal),
+        RefuseNulCharacters,
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return CasehubSchema(query=_query_type(), extensions=extensions)
+    return CasehubSchema(query=_query_type(), mutation=Mutation, extensions=extensions)
 
 
 class CasehubSchema(strawberry.Schema):

@@ -7,13 +7,16 @@ from casehub.auth import Permission
 from casehub.idnumber import parse_id_number
 from casehub.schema.pagination import Connection, check_page_size, connection, decode_cursor
 from casehub.schema.permissions import has
+from casehub.schema.recipients import filters
+from casehub.schema.recipients.inputs import RecipientFilterInput, RecipientOrderInput
 from casehub.schema.recipients.types import Recipient
 
 
 @strawberry.type
 class RecipientQueries:
     @strawberry.field(
-        description="One recipient by resident ID number.", permission_classes=[has(Permission.READ_CASES)]
+        description="One recipient by resident ID number (18 characters, check digit verified).",
+        permission_classes=[has(Permission.READ_CASES)],
     )
     async def recipient(self, info: strawberry.Info, id_number: str) -> Recipient | None:
         number = parse_id_number(id_number).number
@@ -21,17 +24,29 @@ class RecipientQueries:
         return Recipient.from_model(person) if person else None
 
     @strawberry.field(
-        description="Recipients in a stable order, a page at a time (at most 100).",
+        description="Recipients the viewer may see, filtered and ordered, a page at a time (at most 100): the work "
+        "lists of every front end. Status and due-date conditions read the status projection.",
         permission_classes=[has(Permission.READ_CASES)],
     )
     async def recipients(
-        self, info: strawberry.Info, first: int = 20, after: str | None = None
+        self,
+        info: strawberry.Info,
+        filter: RecipientFilterInput | None = None,
+        order_by: RecipientOrderInput | None = None,
+        first: int = 20,
+        after: str | None = None,
     ) -> Connection[Recipient]:
         check_page_size(first)
-        query = access.persons(info.context.viewer)
+        context = info.context
+        order = order_by or RecipientOrderInput()
+        order_name = f"{order.field.value}:{order.direction.value}"
+        query = filters.filtered(context.viewer, filter, today=context.today, policy=context.policy)
         total = await query.count()
-        after_id = decode_cursor(after)
-        if after_id is not None:
-            query = query.filter(id__gt=after_id)
-        rows = await query.order_by("id").limit(first + 1)
-        return connection([Recipient.from_model(r) for r in rows], [r.id for r in rows], first, total)
+        page, annotation = filters.ordered_page(
+            context.viewer, query, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1
+        )
+        rows = await page
+        return connection(
+            [Recipient.from_model(r) for r in rows], [filters.sort_key(r, annotation) for r in rows],
+            order_name, first, total,
+        )  # fmt: skip

@@ -11,7 +11,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('casehub', '0003_entitlement_state')]
+    dependencies = [('casehub', '0004_processes')]
 
     initial = False
 

@@ -117,7 +117,7 @@ def _runner(postgres: list[str], sqlite: list[str]):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casehub", "0004_payroll_casework")]
+    dependencies = [("casehub", "0005_payroll_casework")]
 
     operations = [
         ops.RunPython(

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     IMPORT = "IMPORT"  # run adapters on uploaded files
     INVESTIGATE = "INVESTIGATE"  # investigations, overpayment recovery
     SUPERVISE = "SUPERVISE"  # handle tip-offs (R-PUB-2), draw spot checks and record findings (R-SPT-1)
+    PAYROLL = "PAYROLL"  # payroll months, the monthly sweep, manual payment decisions (four eyes)
     READ_AUDIT = "READ_AUDIT"
 
 
@@ -38,7 +39,7 @@ P = Permission
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY_ADMIN: frozenset(P),
     Role.COUNTY_STAFF: frozenset(
-        {P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT, P.SUPERVISE}
+        {P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT, P.SUPERVISE, P.PAYROLL}
     ),
     Role.TOWNSHIP_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.IMPORT, P.SUPERVISE}),
     Role.VILLAGE_ASSISTANT: frozenset({P.READ_CASES, P.RECORD_EVENTS}),

@@ -12,6 +12,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+import orjson
+from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from casehub.clock import SHANGHAI, today
@@ -21,6 +23,10 @@ from casehub.engine.facts import CaseFacts, EntitlementFacts, EventFacts, Person
 from casehub.engine.results import CaseResult
 from casehub.models import Entitlement, EntitlementState, Event, ImportBatch, KeyGroupFact, Person
 from casehub.policy import Policy
+
+_EVENT_COLUMNS = ("id", "person_id", "type", "occurred_on", "recorded_at", "payload", "corrects_id", "entitlement_id")
+_EVENT_TYPES = {t.value: t for t in EventType}
+_SCHEMES = {s.value: s for s in Scheme}
 
 __all__ = ["SHANGHAI", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states", "state_rows", "today"]
 
@@ -34,32 +40,23 @@ async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) ->
     persons = await Person.filter(id__in=ids).values("id", "birth_date")
     key_groups = await _recorded_key_groups(ids, on or today())
     entitlements: dict[int, list[EntitlementFacts]] = defaultdict(list)
-    for row in await Entitlement.filter(person_id__in=ids).order_by("id").values(
-        "id", "person_id", "scheme", "start_month", "monthly_amount_fen", "dependant_role"
-    ):
-        entitlements[row["person_id"]].append(
+    # values_list, not values: tuples skip a dict per row, which matters at sweep volume (docs/PERFORMANCE.md)
+    for eid, pid, scheme, start_month, amount, role in await Entitlement.filter(person_id__in=ids).order_by(
+        "id"
+    ).values_list("id", "person_id", "scheme", "start_month", "monthly_amount_fen", "dependant_role"):
+        entitlements[pid].append(
             EntitlementFacts(
-                id=row["id"],
-                scheme=Scheme(row["scheme"]),
-                start_month=row["start_month"],
-                monthly_amount_fen=row["monthly_amount_fen"],
-                dependant_role=DependantRole(row["dependant_role"]) if row["dependant_role"] else None,
+                id=eid,
+                scheme=_SCHEMES[scheme],
+                start_month=start_month,
+                monthly_amount_fen=amount,
+                dependant_role=DependantRole(role) if role else None,
             )
         )
     events: dict[int, list[EventFacts]] = defaultdict(list)
-    for row in await Event.filter(person_id__in=ids).values(
-        "id", "person_id", "type", "occurred_on", "recorded_at", "payload", "corrects_id", "entitlement_id"
-    ):
-        events[row["person_id"]].append(
-            EventFacts(
-                id=row["id"],
-                type=EventType(row["type"]),
-                occurred_on=row["occurred_on"],
-                recorded_at=row["recorded_at"],
-                payload=row["payload"] or {},
-                corrects=row["corrects_id"],
-                entitlement_id=row["entitlement_id"],
-            )
+    for eid, pid, type_, occurred_on, recorded_at, payload, corrects, entitlement_id in await _event_rows(ids):
+        events[pid].append(
+            EventFacts(eid, _EVENT_TYPES[type_], occurred_on, recorded_at, payload or {}, corrects, entitlement_id)
         )
     return {
         p["id"]: CaseFacts(
@@ -71,6 +68,25 @@ async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) ->
         )
         for p in persons
     }
+
+
+async def _event_rows(ids: list[int]) -> list[tuple]:
+    """The events of these persons as tuples in `_EVENT_COLUMNS` order.
+
+    On PostgreSQL one raw query: asyncpg decodes dates and times itself and orjson
+    the payload, about three times faster than the ORM's per-field conversion, which
+    is most of a sweep's loading time (docs/PERFORMANCE.md). Elsewhere the ORM.
+    """
+    conn = get_connection("default")
+    if conn.capabilities.dialect != "postgres":
+        return await Event.filter(person_id__in=ids).values_list(*_EVENT_COLUMNS)
+    _, rows = await conn.execute_query(
+        "SELECT id, person_id, type, occurred_on, recorded_at, payload::text, corrects_id, entitlement_id "
+        "FROM event WHERE person_id = ANY($1::int[])",
+        [ids],
+    )
+    loads = orjson.loads
+    return [(r[0], r[1], r[2], r[3], r[4], loads(r[5]), r[6], r[7]) for r in rows]
 
 
 async def _recorded_key_groups(ids: list[int], on: dt.date) -> dict[int, frozenset[KeyGroup]]:

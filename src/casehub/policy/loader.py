@@ -31,9 +31,11 @@ from casehub.policy.model import (
     DeathReportRule,
     FormRequirements,
     JudicialProfile,
+    PayrollRules,
     Policy,
     PolicyVersion,
     PublicNoticeRules,
+    RecoveryRules,
     ReportingBody,
     SampleMethod,
     SchemeRules,
@@ -171,6 +173,9 @@ _VERSION = _Table(
         ),
         "stop_event_report": _Table({"working_days": _Int(1, 365), "in_force_from": _DATE}),
         "judicial": _Table({"profile": _STR, "profiles": _Map(None, _JUDICIAL_PROFILE)}),
+        "payroll": _Table({"processing_hold_days": _Int(1, 366)}),
+        "recovery": _Table({"max_instalments": _Int(1, 120)}),
+        "duplicate_receipt": _Table({"exclusive_pairs": _List(_List(_Enum(Scheme)))}),
         "work_injury": _Table(
             {
                 "child_stop_age": _Int(1, 150),
@@ -338,6 +343,12 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
     share = wi["wage_share"]
     if share["total_cap_percent"] < share["spouse_percent"]:
         raise PolicyError(file, f"{key}.work_injury.wage_share.total_cap_percent", "must not be below spouse_percent")
+    pairs = raw["duplicate_receipt"]["exclusive_pairs"]
+    for i, pair in enumerate(pairs):
+        if len(pair) != 2 or pair[0] == pair[1]:
+            raise PolicyError(
+                file, f"{key}.duplicate_receipt.exclusive_pairs[{i}]", "must name two different schemes"
+            )
     spot = raw["spot_check"]
     samples = _spot_samples(spot, file, f"{key}.spot_check")
     notice = raw["public_notice"]
@@ -370,6 +381,9 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
         home_visit_interval_months=raw["home_visit_interval_months"],
         reminder_lead_days=raw["reminder_lead_days"],
         stop_event_report=StopEventReportRules(**stop_report),
+        payroll=PayrollRules(**raw["payroll"]),
+        recovery=RecoveryRules(**raw["recovery"]),
+        duplicate_pairs=tuple((Scheme(a), Scheme(b)) for a, b in pairs),
         judicial_profile=judicial["profile"],
         judicial_profiles=MappingProxyType({name: _profile(name, p) for name, p in judicial["profiles"].items()}),
         work_injury=WorkInjuryRules(

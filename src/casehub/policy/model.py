@@ -110,6 +110,21 @@ class StopEventReportRules:
 
 
 @dataclass(frozen=True, slots=True)
+class PayrollRules:
+    """The monthly sweep: how long a certification received but not yet applied ("in processing")
+    keeps an overdue recipient from being suspended (R-SUS-1, Art. 8: results applied promptly)."""
+
+    processing_hold_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class RecoveryRules:
+    """Recovery of overpayments (R-PAY-4): the longest instalment plan, in monthly instalments."""
+
+    max_instalments: int
+
+
+@dataclass(frozen=True, slots=True)
 class JudicialProfile:
     """How Art. 9 is applied (R-JUD-1/2, R-POL-3): `county` (default) or `national`."""
 
@@ -170,6 +185,9 @@ class PolicyVersion:
     home_visit_interval_months: int  # R-KEY-1: 定期开展上门服务, how often a key-group member is visited
     reminder_lead_days: int
     stop_event_report: StopEventReportRules
+    payroll: PayrollRules
+    recovery: RecoveryRules
+    duplicate_pairs: tuple[tuple[Scheme, Scheme], ...]  # R-DUP-1: schemes one person may not draw together
     judicial_profile: str
     judicial_profiles: Mapping[str, JudicialProfile]
     work_injury: WorkInjuryRules

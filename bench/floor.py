@@ -151,12 +151,16 @@ async def healthz(request: Request) -> Response:
     return Response(b'{"status":"ok"}', media_type="application/json")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """No reset round trip when a connection goes back to the pool: the floor keeps no session state."""
+
+
 def create_app(database_url: str | None = None) -> Starlette:
     url = database_url or os.environ["FLOOR_DATABASE_URL"]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
+        app.state.pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE, reset=_keep_session)
         try:
             yield
         finally:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from casehub import access
 from casehub.auth import Permission
@@ -8,6 +9,21 @@ from casehub.idnumber import parse_id_number
 from casehub.schema.pagination import Connection, check_page_size, connection, decode_cursor
 from casehub.schema.permissions import has
 from casehub.schema.recipients.types import Recipient
+
+
+def _selects(info: strawberry.Info, name: str) -> bool:
+    """Whether the query asks for `name` directly under this field, fragments included (counting costs a scan)."""
+
+    def found(selections: list) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == name:
+                    return True
+            elif found(selection.selections):  # a fragment spread or an inline fragment
+                return True
+        return False
+
+    return any(found(field.selections) for field in info.selected_fields)
 
 
 @strawberry.type
@@ -29,7 +45,7 @@ class RecipientQueries:
     ) -> Connection[Recipient]:
         check_page_size(first)
         query = access.persons(info.context.viewer)
-        total = await query.count()
+        total = await query.count() if _selects(info, "totalCount") else 0
         after_id = decode_cursor(after)
         if after_id is not None:
             query = query.filter(id__gt=after_id)

@@ -55,3 +55,10 @@ def events(viewer: Viewer) -> QuerySet[Event]:
     if viewer.role in COUNTY_WIDE:
         return Event.all()
     return Event.filter(person_id__in=persons(viewer).values_list("id", flat=True))
+
+
+async def visible_person_ids(viewer: Viewer, person_ids: list[int]) -> list[int]:
+    """Those of `person_ids` the viewer may see (for loaders that read events in raw SQL)."""
+    if viewer.role in COUNTY_WIDE:
+        return person_ids
+    return list(await persons(viewer).filter(id__in=person_ids).values_list("id", flat=True))

@@ -159,7 +159,11 @@ class Recipient(relay.Node):
         known_at: dt.datetime | None = None,
         last: int | None = None,
     ) -> list[TimelineEvent]:
-        rows = await info.context.loaders.events_by_person.load(self.id)
+        loaders = info.context.loaders
+        if last and last > 0 and as_of is None and loaders.sql_windows:
+            rows = await loaders.last_events_by_person.load((self.id, last, known_at))
+            return visible_timeline(rows, None, known_at)
+        rows = await loaders.events_by_person.load(self.id)
         events = visible_timeline(rows, as_of, known_at)
         return events[-last:] if last else events
 

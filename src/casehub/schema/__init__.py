@@ -21,6 +21,7 @@ from strawberry.tools import merge_types
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.execution import FlatListExecutionContext, hooks_resolve
 from casehub.schema.permissions import has
 from casehub.schema.recipients.queries import RecipientQueries
 from casehub.schema.regions.queries import RegionQueries
@@ -66,7 +67,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return CasehubSchema(query=_query_type(), extensions=extensions)
+    if any(hooks_resolve(e if isinstance(e, type) else e()) for e in extensions):
+        raise RuntimeError("an extension hooks `resolve`: FlatListExecutionContext would skip it")
+    return CasehubSchema(query=_query_type(), extensions=extensions, execution_context_class=FlatListExecutionContext)
 
 
 class CasehubSchema(strawberry.Schema):

@@ -61,9 +61,11 @@ class TimelineEvent(relay.Node):
     payload: JSON
     evidence: JSON
     natural_key: str
-    corrects_id: strawberry.Private[int | None]
     retracted_by: relay.GlobalID | None = strawberry.field(
         description="The RETRACTED event that withdrew this one, if it was known at `knownAt`."
+    )
+    corrects: relay.GlobalID | None = strawberry.field(
+        description="The earlier event this one retracts or amends (R-TL-1)."
     )
 
     @classmethod
@@ -78,13 +80,9 @@ class TimelineEvent(relay.Node):
             payload=row.payload,
             evidence=row.evidence,
             natural_key=row.natural_key,
-            corrects_id=row.corrects_id,
+            corrects=relay.GlobalID("TimelineEvent", str(row.corrects_id)) if row.corrects_id else None,
             retracted_by=relay.GlobalID("TimelineEvent", str(retracted_by)) if retracted_by else None,
         )
-
-    @strawberry.field(description="The earlier event this one retracts or amends (R-TL-1).")
-    def corrects(self) -> relay.GlobalID | None:
-        return relay.GlobalID("TimelineEvent", str(self.corrects_id)) if self.corrects_id else None
 
     @classmethod
     async def resolve_nodes(

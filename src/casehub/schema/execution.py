@@ -54,7 +54,7 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def complete_iterable_value(
         self, item_type, field_details_list, info, path, items: Iterable[Any], position_context
     ):  # type: ignore[override]
-        if isinstance(items, list) and len(items) > 1:
+        if isinstance(items, list) and items:
             plan = self._plan(item_type, field_details_list, path)
             if plan is not None:
                 try:

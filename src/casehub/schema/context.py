@@ -24,6 +24,7 @@ class Context:
     viewer: Viewer | None
     loaders: Loaders
     auth_error: AuthError | None = None
+    json_out: bool = False  # the answer is encoded by the HTTP view (orjson): fields may hand it finished JSON
 
     @classmethod
     async def build(cls, request: Request | WebSocket | None, settings: Settings) -> Context:
@@ -32,4 +33,4 @@ class Context:
             viewer = await viewer_from_authorization(settings, header)
         except AuthError as exc:
             return cls(request, settings, None, Loaders(None), auth_error=exc)
-        return cls(request, settings, viewer, Loaders(viewer))
+        return cls(request, settings, viewer, Loaders(viewer), json_out=isinstance(request, Request))

@@ -32,6 +32,8 @@ from graphql import (
 from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from casehub.schema.recipients.timeline_json import JSONList
+
 _DEFINITION = "strawberry-definition"
 _DEFAULT_RESOLVE_ID = relay.Node.resolve_id.__func__  # type: ignore[attr-defined]
 _DEFAULT_RESOLVE_TYPENAME = relay.Node.resolve_typename.__func__  # type: ignore[attr-defined]
@@ -50,6 +52,11 @@ class FlatListExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._flat_plans: dict[tuple[Any, int], tuple[Any, Any]] = {}
+
+    def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[override]
+        if isinstance(result, JSONList):  # finished by PostgreSQL (timeline_json): goes out as it is
+            return result.fragment
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
     def complete_iterable_value(
         self, item_type, field_details_list, info, path, items: Iterable[Any], position_context

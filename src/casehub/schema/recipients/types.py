@@ -10,11 +10,14 @@ from strawberry import relay
 from strawberry.scalars import JSON
 from strawberry.types.nodes import SelectedField
 
+from casehub import access
 from casehub.domain import DependantRole, EventType, Scheme
 from casehub.idnumber import mask_id_number, mask_phone
 from casehub.models import Entitlement as EntitlementModel
 from casehub.models import Event as EventModel
 from casehub.models import Person
+from casehub.schema.recipients import timeline_json
+from casehub.schema.recipients.timeline_json import selection_key
 from casehub.schema.regions.types import Region
 
 SchemeEnum = strawberry.enum(Scheme, name="Scheme")
@@ -108,10 +111,21 @@ async def prefetch(info: strawberry.Info, recipients: list[Recipient], selection
     if any(f.name == "entitlements" for f in fields):
         for recipient, rows in zip(recipients, await loaders.entitlements_by_person.load_many(ids), strict=True):
             recipient.preloaded["entitlements"] = rows
-    lasts = {f.arguments.get("last") for f in fields if f.name == "timeline" and set(f.arguments) <= {"last"}}
+    timelines = [f for f in fields if f.name == "timeline" and set(f.arguments) <= {"last"}]
+    lasts = {f.arguments.get("last") for f in timelines}
+    lasts = {last for last in lasts if last is None or (isinstance(last, int) and last > 0)}
+    if info.context.json_out and loaders.sql_windows:
+        json_keys = {(f.arguments.get("last"), selection_key(f.selections)) for f in timelines}
+        json_keys = {(last, key) for last, key in json_keys if key is not None and last in lasts}
+        visible = await access.visible_person_ids(info.context.viewer, ids) if json_keys else []
+        for last, key in json_keys:
+            finished = await timeline_json.timelines(visible, last, key)
+            for recipient in recipients:
+                if recipient.id in finished:
+                    recipient.preloaded["timeline-json"] = [True]
+                    recipient.preloaded[("timeline-json", last, key)] = finished[recipient.id]
+        lasts -= {last for last, _ in json_keys}  # every JSON-able timeline of this `last` is answered
     for last in lasts:
-        if not (last is None or (isinstance(last, int) and last > 0)):
-            continue
         if last is None:
             found = await loaders.events_by_person.load_many(ids)
         elif loaders.sql_windows:
@@ -211,6 +225,11 @@ class Recipient(relay.Node):
         last: int | None = None,
     ) -> list[TimelineEvent]:
         if as_of is None and known_at is None:
+            if self.preloaded.get("timeline-json"):
+                key = selection_key(info.selected_fields[0].selections)
+                finished = self.preloaded.get(("timeline-json", last, key))
+                if finished is not None:
+                    return finished  # type: ignore[return-value]
             rows = self.preloaded.get(("timeline", last))
             if rows is not None:
                 return visible_timeline(rows, None, None)

@@ -112,10 +112,10 @@ async def prefetch(info: strawberry.Info, recipients: list[Recipient], selection
         for recipient, rows in zip(recipients, await loaders.entitlements_by_person.load_many(ids), strict=True):
             recipient.preloaded["entitlements"] = rows
     timelines = [f for f in fields if f.name == "timeline" and set(f.arguments) <= {"last"}]
-    lasts = {f.arguments.get("last") for f in timelines}
+    lasts = {_last(f) for f in timelines}
     lasts = {last for last in lasts if last is None or (isinstance(last, int) and last > 0)}
     if info.context.json_out and loaders.sql_windows:
-        json_keys = {(f.arguments.get("last"), selection_key(f.selections)) for f in timelines}
+        json_keys = {(_last(f), selection_key(f.selections)) for f in timelines}
         json_keys = {(last, key) for last, key in json_keys if key is not None and last in lasts}
         visible = await access.visible_person_ids(info.context.viewer, ids) if json_keys else []
         for last, key in json_keys:
@@ -134,6 +134,17 @@ async def prefetch(info: strawberry.Info, recipients: list[Recipient], selection
             continue
         for recipient, rows in zip(recipients, found, strict=True):
             recipient.preloaded[("timeline", last)] = rows if last is None or loaders.sql_windows else rows[-last:]
+
+
+def _last(field: SelectedField) -> Any:
+    """`last` as the resolver will get it: a literal comes as its source text, a variable as its value."""
+    last = field.arguments.get("last")
+    if isinstance(last, str):
+        try:
+            return int(last)
+        except ValueError:
+            return last
+    return last
 
 
 def _selected_fields(selections: list[Any]) -> list[SelectedField]:

@@ -5,16 +5,31 @@ so scoping holds for root fields, `node(id)` and nested fields alike. A
 village assistant sees their village; township staff everything whose code
 starts with their township's (the GB/T 2260 prefix rule); a unit handler the
 recipients of their unit's entitlements; county-level roles everyone.
+
+The processes' records follow the same rule through the region or unit they belong to
+(`covers_region`, `covers_unit`); spot checks and referrals are the county bureau's own.
 """
 
 from __future__ import annotations
 
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from casehub.auth import Permission, Viewer
 from casehub.domain import Role
 from casehub.errors import CasehubError
-from casehub.models import Entitlement, Event, Person
+from casehub.models import (
+    DeathReport,
+    Entitlement,
+    Event,
+    InvestigationReferral,
+    KeyGroupFact,
+    Person,
+    PublicNotice,
+    SpotCheck,
+    SpotCheckItem,
+    TipOff,
+)
 
 COUNTY_WIDE = {Role.COUNTY_ADMIN, Role.COUNTY_STAFF, Role.INVESTIGATOR, Role.AUDITOR, Role.IMPORT_SERVICE}
 
@@ -48,13 +63,75 @@ def entitlements(viewer: Viewer) -> QuerySet[Entitlement]:
         return Entitlement.filter(unit_id=viewer.unit_id)
     if viewer.role in COUNTY_WIDE:
         return Entitlement.all()
-    return Entitlement.filter(person_id__in=persons(viewer).values_list("id", flat=True))
+    return Entitlement.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
 
 
 def events(viewer: Viewer) -> QuerySet[Event]:
     if viewer.role in COUNTY_WIDE:
         return Event.all()
-    return Event.filter(person_id__in=persons(viewer).values_list("id", flat=True))
+    return Event.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+def is_county_wide(viewer: Viewer) -> bool:
+    return viewer.role in COUNTY_WIDE
+
+
+def covers_region(viewer: Viewer, code: str) -> bool:
+    """Whether the region with this code is in the viewer's scope (the code prefix rule)."""
+    if viewer.role in COUNTY_WIDE:
+        return True
+    if viewer.role is Role.UNIT_HANDLER or viewer.region_code is None:
+        return False
+    return code.startswith(viewer.region_code)
+
+
+def covers_unit(viewer: Viewer, unit_id: int) -> bool:
+    """Employer units report to the county bureau: in scope for county roles and the unit's own handler."""
+    return viewer.role in COUNTY_WIDE or (viewer.role is Role.UNIT_HANDLER and viewer.unit_id == unit_id)
+
+
+def _nothing(query: QuerySet) -> QuerySet:
+    return query.filter(id__lt=0)
+
+
+def death_reports(viewer: Viewer) -> QuerySet[DeathReport]:
+    if viewer.role in COUNTY_WIDE:
+        return DeathReport.all()
+    if viewer.role is Role.UNIT_HANDLER:
+        return DeathReport.filter(unit_id=viewer.unit_id)
+    if viewer.region_code is None:
+        return _nothing(DeathReport.all())
+    return DeathReport.filter(region__code__startswith=viewer.region_code)
+
+
+def notices(viewer: Viewer) -> QuerySet[PublicNotice]:
+    if viewer.role in COUNTY_WIDE:
+        return PublicNotice.all()
+    if viewer.role is Role.UNIT_HANDLER or viewer.region_code is None:
+        return _nothing(PublicNotice.all())
+    return PublicNotice.filter(village__code__startswith=viewer.region_code)
+
+
+def tip_offs(viewer: Viewer) -> QuerySet[TipOff]:
+    return TipOff.filter(notice_id__in=Subquery(notices(viewer).values_list("id", flat=True)))
+
+
+def spot_checks(viewer: Viewer) -> QuerySet[SpotCheck]:
+    return SpotCheck.all() if viewer.role in COUNTY_WIDE else _nothing(SpotCheck.all())
+
+
+def spot_check_items(viewer: Viewer) -> QuerySet[SpotCheckItem]:
+    return SpotCheckItem.all() if viewer.role in COUNTY_WIDE else _nothing(SpotCheckItem.all())
+
+
+def key_group_facts(viewer: Viewer) -> QuerySet[KeyGroupFact]:
+    if viewer.role in COUNTY_WIDE:
+        return KeyGroupFact.all()
+    return KeyGroupFact.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+def referrals(viewer: Viewer) -> QuerySet[InvestigationReferral]:
+    return InvestigationReferral.all() if viewer.role in COUNTY_WIDE else _nothing(InvestigationReferral.all())
 
 
 async def visible_person_ids(viewer: Viewer, person_ids: list[int]) -> list[int]:

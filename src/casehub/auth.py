@@ -31,14 +31,17 @@ class Permission(StrEnum):
     CORRECT_EVENTS = "CORRECT_EVENTS"  # retractions and amendments
     IMPORT = "IMPORT"  # run adapters on uploaded files
     INVESTIGATE = "INVESTIGATE"  # investigations, overpayment recovery
+    SUPERVISE = "SUPERVISE"  # handle tip-offs (R-PUB-2), draw spot checks and record findings (R-SPT-1)
     READ_AUDIT = "READ_AUDIT"
 
 
 P = Permission
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COUNTY_ADMIN: frozenset(P),
-    Role.COUNTY_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT}),
-    Role.TOWNSHIP_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.IMPORT}),
+    Role.COUNTY_STAFF: frozenset(
+        {P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.CORRECT_EVENTS, P.IMPORT, P.SUPERVISE}
+    ),
+    Role.TOWNSHIP_STAFF: frozenset({P.READ_CASES, P.REVEAL_PII, P.RECORD_EVENTS, P.IMPORT, P.SUPERVISE}),
     Role.VILLAGE_ASSISTANT: frozenset({P.READ_CASES, P.RECORD_EVENTS}),
     Role.UNIT_HANDLER: frozenset({P.READ_CASES, P.RECORD_EVENTS}),
     Role.INVESTIGATOR: frozenset({P.READ_CASES, P.REVEAL_PII, P.INVESTIGATE}),

@@ -14,25 +14,25 @@ from collections.abc import Iterable, Sequence
 
 from tortoise.transactions import in_transaction
 
-from casehub.domain import DependantRole, EventType, Scheme
+from casehub.clock import SHANGHAI, today
+from casehub.domain import DependantRole, EventType, KeyGroup, Scheme
 from casehub.engine import evaluate
 from casehub.engine.facts import CaseFacts, EntitlementFacts, EventFacts, PersonFacts
 from casehub.engine.results import CaseResult
-from casehub.models import Entitlement, EntitlementState, Event, Person
+from casehub.models import Entitlement, EntitlementState, Event, ImportBatch, KeyGroupFact, Person
 from casehub.policy import Policy
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+__all__ = ["SHANGHAI", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states", "state_rows", "today"]
 
 
-def today() -> dt.date:
-    """The county's calendar day (Asia/Shanghai), whatever the server's zone."""
-    return dt.datetime.now(SHANGHAI).date()
+async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) -> dict[int, CaseFacts]:
+    """Facts for each person, in four queries whatever the number of persons.
 
-
-async def load_cases(person_ids: Sequence[int]) -> dict[int, CaseFacts]:
-    """Facts for each person, in three queries whatever the number of persons."""
+    `on` is the day whose recorded key groups (R-KEY-1) are given (default: today).
+    """
     ids = list(person_ids)
     persons = await Person.filter(id__in=ids).values("id", "birth_date")
+    key_groups = await _recorded_key_groups(ids, on or today())
     entitlements: dict[int, list[EntitlementFacts]] = defaultdict(list)
     for row in await Entitlement.filter(person_id__in=ids).order_by("id").values(
         "id", "person_id", "scheme", "start_month", "monthly_amount_fen", "dependant_role"
@@ -63,7 +63,9 @@ async def load_cases(person_ids: Sequence[int]) -> dict[int, CaseFacts]:
         )
     return {
         p["id"]: CaseFacts(
-            person=PersonFacts(id=p["id"], birth_date=p["birth_date"]),
+            person=PersonFacts(
+                id=p["id"], birth_date=p["birth_date"], key_groups=key_groups.get(p["id"], frozenset())
+            ),
             entitlements=tuple(entitlements[p["id"]]),
             events=tuple(events[p["id"]]),
         )
@@ -71,10 +73,18 @@ async def load_cases(person_ids: Sequence[int]) -> dict[int, CaseFacts]:
     }
 
 
+async def _recorded_key_groups(ids: list[int], on: dt.date) -> dict[int, frozenset[KeyGroup]]:
+    """The ledger's recorded facts that hold on `on` (VERY_OLD is computed by the engine, not recorded)."""
+    groups: dict[int, set[KeyGroup]] = defaultdict(set)
+    for row in await KeyGroupFact.holding_on(on).filter(person_id__in=ids).values("person_id", "group"):
+        groups[row["person_id"]].add(KeyGroup(row["group"]))
+    return {pid: frozenset(g) for pid, g in groups.items()}
+
+
 async def evaluate_persons(
     person_ids: Sequence[int], policy: Policy, *, as_of: dt.date, known_at: dt.datetime | None = None
 ) -> dict[int, CaseResult]:
-    cases = await load_cases(person_ids)
+    cases = await load_cases(person_ids, on=as_of)
     return {pid: evaluate(case, policy, as_of=as_of, known_at=known_at) for pid, case in cases.items()}
 
 
@@ -122,3 +132,9 @@ async def refresh_all_states(
         if progress is not None:
             progress(len(chunk))
     return written
+
+
+async def refresh_batch(batch: ImportBatch, policy: Policy) -> int:
+    """After an import: recompute the status of everyone the batch recorded events for."""
+    person_ids = await Event.filter(batch_id=batch.id).distinct().values_list("person_id", flat=True)
+    return await refresh_states(sorted(set(person_ids)), policy)

@@ -53,6 +53,7 @@ class Settings:
     policy_dir: Path | None = None  # CASEHUB_POLICY_DIR: extra policy versions
     host: str = "127.0.0.1"
     port: int = 8000
+    disabled_plugins: tuple[str, ...] = ()  # CASEHUB_DISABLE_PLUGINS: comma-separated plugin names
 
     @property
     def production(self) -> bool:
@@ -72,6 +73,7 @@ class Settings:
             policy_dir=Path(policy_dir) if policy_dir else None,
             host=env.get("CASEHUB_HOST", "127.0.0.1"),
             port=int(port),
+            disabled_plugins=tuple(n.strip() for n in env.get("CASEHUB_DISABLE_PLUGINS", "").split(",") if n.strip()),
         )
         if settings.production and settings.secret == DEV_SECRET:
             raise ConfigError("CASEHUB_ENV=production needs CASEHUB_SECRET set to a secret of your own")

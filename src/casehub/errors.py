@@ -27,3 +27,15 @@ class ValidationError(CasehubError):
         self.field = field
         self.code = code
         self.message = message
+
+
+class ValidationErrors(CasehubError):
+    """Several invalid values in one input, each a `ValidationError`; nothing was recorded.
+
+    Services check a whole input and report every problem at once (a form or a report with
+    three bad rows gets three errors), so the person fixing it does not go round three times.
+    """
+
+    def __init__(self, errors: list[ValidationError]) -> None:
+        super().__init__("; ".join(str(e) for e in errors))
+        self.errors = errors

@@ -35,6 +35,7 @@ from casehub.policy.model import (
     PolicyVersion,
     PublicNoticeRules,
     ReportingBody,
+    SampleMethod,
     SchemeRules,
     SpotCheckRules,
     SpotSample,
@@ -134,12 +135,21 @@ _JUDICIAL_PROFILE = _Table(
         "freeze_amount_during_sentence": _BOOL,
     }
 )
+_SAMPLE_KEYS = {
+    SampleMethod.AREA: ("min_townships", "min_villages_per_township", "persons_per_village"),
+    SampleMethod.UNIT: ("min_units", "persons_per_unit"),
+}
+_SPOT_SAMPLE = _Table(
+    {"method": _Enum(SampleMethod)} | {name: _Int(1, 1000) for names in _SAMPLE_KEYS.values() for name in names},
+    optional=frozenset(name for names in _SAMPLE_KEYS.values() for name in names),
+)
 _VERSION = _Table(
     {
         "id": _STR,
         "effective": _DATE,
         "source": _STR,
         "key_group_age": _Int(1, 150),
+        "home_visit_interval_months": _Int(1, 60),
         "reminder_lead_days": _Int(0, 366),
         "schemes": _Map(Scheme, _SCHEME_RULES, require_all_keys=True),
         "death_reports": _List(_DEATH_REPORT),
@@ -156,10 +166,7 @@ _VERSION = _Table(
             {
                 "interval_months": _Int(1, 120),
                 "schemes": _List(_Enum(Scheme)),
-                "samples": _Map(
-                    Scheme,
-                    _Table({"min_townships": _Int(1, 1000), "min_villages_per_township": _Int(1, 1000)}),
-                ),
+                "samples": _Map(Scheme, _SPOT_SAMPLE),
             }
         ),
         "stop_event_report": _Table({"working_days": _Int(1, 365), "in_force_from": _DATE}),
@@ -299,6 +306,23 @@ def _profile(name: str, raw: Mapping[str, Any]) -> JudicialProfile:
     )
 
 
+def _spot_samples(spot: Mapping[str, Any], file: str, key: str) -> Mapping[Scheme, SpotSample]:
+    """R-SPT-1: every scheme that is spot-checked has a sample, with the numbers its method needs."""
+    samples: dict[Scheme, SpotSample] = {}
+    for scheme in spot["schemes"]:
+        if scheme not in spot["samples"]:
+            raise PolicyError(
+                file, f"{key}.samples.{scheme}", "missing: every scheme in spot_check.schemes needs a sample"
+            )
+    for scheme, raw in spot["samples"].items():
+        method = SampleMethod(raw["method"])
+        for name in _SAMPLE_KEYS[method]:
+            if name not in raw:
+                raise PolicyError(file, f"{key}.samples.{scheme}.{name}", f"missing required key for method {method}")
+        samples[Scheme(scheme)] = SpotSample(method=method, **{name: raw[name] for name in _SAMPLE_KEYS[method]})
+    return MappingProxyType(samples)
+
+
 def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion:
     judicial = raw["judicial"]
     if judicial["profile"] not in judicial["profiles"]:
@@ -315,6 +339,7 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
     if share["total_cap_percent"] < share["spouse_percent"]:
         raise PolicyError(file, f"{key}.work_injury.wage_share.total_cap_percent", "must not be below spouse_percent")
     spot = raw["spot_check"]
+    samples = _spot_samples(spot, file, f"{key}.spot_check")
     notice = raw["public_notice"]
     stop_report = raw["stop_event_report"]
     return PolicyVersion(
@@ -339,9 +364,10 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
         spot_check=SpotCheckRules(
             interval_months=spot["interval_months"],
             schemes=tuple(Scheme(s) for s in spot["schemes"]),
-            samples=MappingProxyType({Scheme(s): SpotSample(**sample) for s, sample in spot["samples"].items()}),
+            samples=samples,
         ),
         key_group_age=raw["key_group_age"],
+        home_visit_interval_months=raw["home_visit_interval_months"],
         reminder_lead_days=raw["reminder_lead_days"],
         stop_event_report=StopEventReportRules(**stop_report),
         judicial_profile=judicial["profile"],

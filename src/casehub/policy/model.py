@@ -73,12 +73,23 @@ class PublicNoticeRules:
     tipoff_phone_required: bool
 
 
+class SampleMethod(StrEnum):
+    """How a spot-check sample is drawn for one scheme (R-SPT-1/2)."""
+
+    AREA = "AREA"  # townships, then villages in each, then recipients in each village
+    UNIT = "UNIT"  # employer units, then recipients in each unit
+
+
 @dataclass(frozen=True, slots=True)
 class SpotSample:
-    """R-SPT-1: minimum sample for one scheme."""
+    """R-SPT-1: the sample for one scheme. AREA uses the first three numbers, UNIT the last two."""
 
-    min_townships: int
-    min_villages_per_township: int
+    min_townships: int = 0
+    min_villages_per_township: int = 0
+    persons_per_village: int = 0
+    method: SampleMethod = SampleMethod.AREA
+    min_units: int = 0
+    persons_per_unit: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +167,7 @@ class PolicyVersion:
     public_notice: PublicNoticeRules
     spot_check: SpotCheckRules
     key_group_age: int
+    home_visit_interval_months: int  # R-KEY-1: 定期开展上门服务, how often a key-group member is visited
     reminder_lead_days: int
     stop_event_report: StopEventReportRules
     judicial_profile: str

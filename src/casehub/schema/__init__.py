@@ -21,10 +21,21 @@ from strawberry.tools import merge_types
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.death_reports.mutations import DeathReportMutations
+from casehub.schema.death_reports.queries import DeathReportQueries
 from casehub.schema.execution import FlatListExecutionContext, hooks_resolve
+from casehub.schema.key_groups.mutations import KeyGroupMutations
+from casehub.schema.key_groups.queries import KeyGroupQueries
+from casehub.schema.notices.mutations import NoticeMutations
+from casehub.schema.notices.queries import NoticeQueries
 from casehub.schema.permissions import has
 from casehub.schema.recipients.queries import RecipientQueries
+from casehub.schema.referrals.queries import ReferralQueries
 from casehub.schema.regions.queries import RegionQueries
+from casehub.schema.reminders.mutations import ReminderMutations
+from casehub.schema.reminders.queries import ReminderQueries
+from casehub.schema.spot_checks.mutations import SpotCheckMutations
+from casehub.schema.spot_checks.queries import SpotCheckQueries
 
 
 def _query_type() -> type:
@@ -34,7 +45,18 @@ def _query_type() -> type:
     class NodeQueries:
         node: relay.Node | None = relay.node(permission_classes=[has(Permission.READ_CASES)])
 
-    return merge_types("Query", (NodeQueries, RecipientQueries, RegionQueries))
+    return merge_types(
+        "Query",
+        (
+            NodeQueries, RecipientQueries, RegionQueries, DeathReportQueries, NoticeQueries, SpotCheckQueries,
+            KeyGroupQueries, ReminderQueries, ReferralQueries,
+        ),
+    )
+
+
+Mutation = merge_types(
+    "Mutation", (DeathReportMutations, NoticeMutations, SpotCheckMutations, KeyGroupMutations, ReminderMutations)
+)
 
 LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
 DOCUMENT_CACHE_SIZE = 512  # parsed and validated documents kept per process (LRU): a client's few documents
@@ -69,7 +91,9 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     if any(hooks_resolve(e if isinstance(e, type) else e()) for e in extensions):
         raise RuntimeError("an extension hooks `resolve`: FlatListExecutionContext would skip it")
-    return CasehubSchema(query=_query_type(), extensions=extensions, execution_context_class=FlatListExecutionContext)
+    return CasehubSchema(
+        query=_query_type(), mutation=Mutation, extensions=extensions, execution_context_class=FlatListExecutionContext
+    )
 
 
 class CasehubSchema(strawberry.Schema):

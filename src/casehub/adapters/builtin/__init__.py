@@ -1,0 +1,1 @@
+"""casehub's own adapters, each a plugin module registered like a third party's (DEFAULT_PLUGINS)."""

@@ -1,0 +1,110 @@
+"""What the processes' GraphQL folders share: the typed field error, the policy, ids and days.
+
+Mutations return a payload whose `errors` list holds `ProcessError {field, code, message}`
+(Saleor style): a refused input is data, not a top-level GraphQL error. Permission failures and
+unexpected errors stay top-level.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import strawberry
+from strawberry import relay
+from tortoise.queryset import QuerySet
+
+from casehub.clock import today
+from casehub.domain import KeyGroup
+from casehub.errors import ValidationError, ValidationErrors
+from casehub.policy import Policy, ReportingBody, load_policy
+from casehub.processes.vocabulary import (
+    FindingResult,
+    NoticeStatus,
+    ProcessErrorCode,
+    ReferralSource,
+    ReportStatus,
+    TipOffStatus,
+)
+from casehub.schema.recipients.types import Recipient
+
+T = TypeVar("T")
+
+ProcessErrorCodeEnum = strawberry.enum(ProcessErrorCode, name="ProcessErrorCode")
+ReportingBodyEnum = strawberry.enum(ReportingBody, name="ReportingBody")
+ReportStatusEnum = strawberry.enum(ReportStatus, name="ReportStatus")
+NoticeStatusEnum = strawberry.enum(NoticeStatus, name="NoticeStatus")
+TipOffStatusEnum = strawberry.enum(TipOffStatus, name="TipOffStatus")
+FindingResultEnum = strawberry.enum(FindingResult, name="FindingResult")
+ReferralSourceEnum = strawberry.enum(ReferralSource, name="ReferralSource")
+KeyGroupEnum = strawberry.enum(KeyGroup, name="KeyGroup")
+
+
+@strawberry.type(description="Why an input was refused: which field (camelCase path), a code, a sentence.")
+class ProcessError:
+    field: str | None
+    code: ProcessErrorCodeEnum
+    message: str
+
+
+def field_errors(exc: ValidationError | ValidationErrors) -> list[ProcessError]:
+    errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
+    return [
+        ProcessError(
+            field=e.field,
+            code=ProcessErrorCode(e.code) if e.code in ProcessErrorCode.__members__ else ProcessErrorCode.INVALID,
+            message=e.message,
+        )
+        for e in errors
+    ]
+
+
+async def attempt(action: Awaitable[T]) -> tuple[T | None, list[ProcessError]]:
+    """Run a service call; a refused input comes back as field errors instead of raising."""
+    try:
+        return await action, []
+    except (ValidationError, ValidationErrors) as exc:
+        return None, field_errors(exc)
+
+
+@functools.lru_cache(maxsize=4)
+def _policy(folder: Path | None) -> Policy:
+    return load_policy(folder)
+
+
+def policy(info: strawberry.Info) -> Policy:
+    """The deployment's policy (CASEHUB_POLICY_DIR, or the shipped one), loaded once per process."""
+    return _policy(info.context.settings.policy_dir)
+
+
+def day_or_today(day: dt.date | None) -> dt.date:
+    return day or today()
+
+
+def pk(global_id: relay.GlobalID, type_name: str, field: str) -> int:
+    """The database id in a global id of `type_name`; any other id is a field error."""
+    if global_id.type_name != type_name or not global_id.node_id.isdigit():
+        raise ValidationError(field, ProcessErrorCode.INVALID, f"{global_id} is not the id of a {type_name}")
+    return int(global_id.node_id)
+
+
+def gid(type_name: str, key: int | None) -> relay.GlobalID | None:
+    return relay.GlobalID(type_name, str(key)) if key is not None else None
+
+
+async def load_recipient(info: strawberry.Info, person_id: int | None) -> Recipient | None:
+    """The recipient by id through the request's scoped loader: None when outside the viewer's scope."""
+    if person_id is None:
+        return None
+    person = await info.context.loaders.person.load(person_id)
+    return Recipient.from_model(person) if person else None
+
+
+async def scoped_nodes(query: QuerySet, node_ids: Iterable[str], build: Callable[[Any], T]) -> list[T | None]:
+    """`node(id)` for a processes' type: one scoped query, results in the order asked."""
+    ids = [int(i) for i in node_ids if str(i).isdigit()]
+    found = {row.id: row for row in await query.filter(id__in=ids)}
+    return [build(found[int(i)]) if str(i).isdigit() and int(i) in found else None for i in node_ids]

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import random
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 import asyncpg
 import orjson
@@ -54,8 +56,8 @@ class Scale:
 
     @classmethod
     def tiny(cls) -> Scale:
-        """For the smoke test: a few hundred recipients, the heaviest with a few hundred events."""
-        return cls(persons=300, tiers=((0.9, 3, 8), (0.08, 20, 40), (0.02, 200, 300)))
+        """For the smoke test: enough recipients for one township's page of 100, ~10,000 events."""
+        return cls(persons=1500, tiers=((0.97, 3, 8), (0.027, 20, 40), (0.003, 200, 300)))
 
 
 @dataclass
@@ -218,7 +220,8 @@ class _Generator:
                     etype, payload, corrects = "RETRACTED", {"reason": "recorded twice"}, previous
                 eid += 1
                 recorded = dt.datetime(day.year, day.month, day.day, tzinfo=UTC) + dt.timedelta(
-                    hours=rng.randint(1, 9), seconds=rng.randrange(3600)
+                    hours=rng.randint(1, 9), seconds=rng.randrange(3600),
+                    microseconds=rng.randrange(1_000_000) if rng.random() < 0.5 else 0,  # both spellings of a time
                 )
                 yield (
                     eid, etype, day, recorded, "bench", None, orjson.dumps(payload).decode(), "[]",
@@ -337,12 +340,15 @@ def main() -> None:
     parser.add_argument("--name", default="casehub_bench")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--tiny", action="store_true")
+    parser.add_argument("--summary", help="write the summary (the ids the queries need) to this JSON file")
     args = parser.parse_args()
     url = f"postgres://postgres@{args.host}/{args.name}"
     summary = asyncio.run(
         generate(url, f"postgres://postgres@{args.host}/postgres", args.name, seed=args.seed,
                  scale=Scale.tiny() if args.tiny else Scale.full())
     )
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(asdict(summary)))
     print(summary)
 
 

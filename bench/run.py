@@ -28,11 +28,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import importlib
-import importlib.util
 import json
 import math
 import os
 import platform
+import re
 import shutil
 import signal
 import subprocess
@@ -283,25 +283,55 @@ def _children(pid: int) -> list[int]:
 
 # ---------------------------------------------------------------- imports and sweep
 
-def other_benchmarks(opts: Options) -> dict[str, object]:
-    """Figures of bench/bench_import.py and bench/bench_sweep.py when those modules exist.
+OTHER_TIMEOUT = 420  # seconds each for bench_import.py and bench_sweep.py
 
-    Contract: the module has `run(admin_url: str, scratch_database: str) -> list[dict]`, each dict
-    with `metric`, `unit`, `casehub`, `floor` (and optional `note`); it makes its own scratch
-    database and removes it. It is given at most 5 minutes.
+
+def other_benchmarks(opts: Options) -> dict[str, object]:
+    """Figures of bench/bench_import.py and bench/bench_sweep.py when those files exist.
+
+    Each runs as its own process (both cores, its own scratch database) with `--admin-url`; its
+    lines of the form `<label>: <seconds> s  <rate> rows/s` are read, and the line whose label
+    starts with "raw floor" is the floor of the others. A module may instead offer
+    `run(admin_url) -> list[dict]` (keys `metric`, `unit`, `casehub`, `floor`): that is preferred.
     """
     out: dict[str, object] = {}
     for name in ("bench_import", "bench_sweep"):
-        if importlib.util.find_spec(f"bench.{name}") is None:
-            out[name] = "TODO: not on this branch yet"
+        path = BENCH / f"{name}.py"
+        if not path.exists():
+            out[name] = f"TODO: bench/{name}.py is not on this branch yet"
             continue
         log(f"running bench/{name}.py ...")
-        module = importlib.import_module(f"bench.{name}")
         try:
-            out[name] = module.run(opts.url("postgres"), f"{opts.database}_{name}")
+            module = importlib.import_module(f"bench.{name}")
+            if hasattr(module, "run"):
+                out[name] = module.run(opts.url("postgres"))
+                continue
+            done = subprocess.run(
+                [sys.executable, str(path), "--admin-url", opts.url("postgres")], cwd=ROOT, capture_output=True,
+                text=True, timeout=OTHER_TIMEOUT, check=True,
+            )
+            out[name] = _rates(done.stdout)
+            log("  " + "\n  ".join(done.stdout.strip().splitlines()))
         except Exception as exc:  # report and carry on: the read figures stand on their own
-            out[name] = f"failed: {type(exc).__name__}: {exc}"
+            out[name] = f"failed: {type(exc).__name__}: {str(exc)[:300]}"
     return out
+
+
+def _rates(text: str) -> list[dict] | str:
+    """[{metric, unit, casehub, floor}] from `label: S s  R rows/s` lines (the "raw floor" line is the floor)."""
+    rates = {}
+    for line in text.splitlines():
+        found = re.match(r"^(.+?):\s+[\d.]+ s\s+([\d,]+) rows/s", line.strip())
+        if found:
+            rates[found.group(1).strip()] = float(found.group(2).replace(",", ""))
+    floor = next((v for k, v in rates.items() if k.startswith("raw floor")), None)
+    if floor is None:
+        return "no `raw floor` line in its output:\n" + text[-1500:]
+    return [
+        {"metric": label, "unit": "rows/s", "casehub": rate, "floor": floor}
+        for label, rate in rates.items()
+        if not label.startswith("raw floor")
+    ]
 
 
 # ---------------------------------------------------------------- report

@@ -78,6 +78,7 @@ class Options:
     count_ops: int = 3
     servers: tuple[str, ...] = SERVERS  # casehub always; a subset for quick looks at one change
     queries: tuple[str, ...] = QUERIES
+    other: bool = True  # run bench_import.py / bench_sweep.py too
 
     def url(self, database: str | None = None, port: int | None = None) -> str:
         return f"postgres://postgres@{self.pg_host}:{port or self.pg_port}/{database or self.database}"
@@ -500,7 +501,7 @@ async def main_async(opts: Options) -> dict:
             proc.stop()
         for proxy in proxies.values():
             await proxy.stop()
-    results["other"] = other_benchmarks(opts)
+    results["other"] = other_benchmarks(opts) if opts.other else {}
     results["seconds"] = round(time.perf_counter() - started)
     return results
 
@@ -548,6 +549,7 @@ def main() -> None:
     parser.add_argument("--pg", default="127.0.0.1:5432", help="PostgreSQL host:port (user postgres, trust auth)")
     parser.add_argument("--servers", default=",".join(SERVERS), help="a subset, e.g. casehub,floor")
     parser.add_argument("--queries", default=",".join(QUERIES), help="a subset, e.g. Q3,Q4")
+    parser.add_argument("--skip-other", action="store_true", help="skip bench_import.py and bench_sweep.py")
     args = parser.parse_args()
     for tool in ("taskset", "node", "npm"):
         if shutil.which(tool) is None:
@@ -556,7 +558,7 @@ def main() -> None:
     opts = Options(pg_host=host, pg_port=int(port or 5432), seed=args.seed, reuse_data=args.reuse_data,
                    seconds=args.seconds, warmup=args.warmup,
                    servers=tuple(s for s in SERVERS if s in args.servers.split(",") or s == "casehub"),
-                   queries=tuple(q for q in QUERIES if q in args.queries.split(",")))
+                   queries=tuple(q for q in QUERIES if q in args.queries.split(",")), other=not args.skip_other)
     try:
         results = asyncio.run(main_async(opts))
     except AnswersDiffer as exc:

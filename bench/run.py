@@ -35,6 +35,7 @@ import platform
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -71,7 +72,8 @@ class Options:
     database: str = "casehub_bench"
     seed: int = 7
     reuse_data: bool = False
-    seconds: float = 8.0
+    seconds: float = 4.0  # per round
+    rounds: int = 3
     warmup: float = 2.0
     max_ops: int = 50_000
     concurrency: tuple[int, ...] = (1, 16)
@@ -246,31 +248,42 @@ def load(server: Server, requests: list[tuple[str, bytes]], concurrency: int, se
     return orjson.loads(done.stdout)
 
 
-async def measure(server: Server, proc: Process, backends: Backends, requests: list[tuple[str, bytes]],
-                  concurrency: int, opts: Options) -> dict:
-    load(server, requests, concurrency, opts.warmup, opts.max_ops)  # warm-up: caches, pools, JIT
+async def measure_round(server: Server, proc: Process, backends: Backends, requests: list[tuple[str, bytes]],
+                        concurrency: int, opts: Options, warm: bool) -> dict:
+    """One bounded run (after a warm-up the first time): raw counts, latencies and CPU seconds."""
+    if warm:
+        load(server, requests, concurrency, opts.warmup, opts.max_ops)  # caches, pools, prepared statements
     await backends.pin(SERVER_CORE)
     app_before = cpu_seconds(proc.popen.pid) + sum(cpu_seconds(c) for c in _children(proc.popen.pid))
     db_before = await backends.cpu()
     result = load(server, requests, concurrency, opts.seconds, opts.max_ops)
     app_after = cpu_seconds(proc.popen.pid) + sum(cpu_seconds(c) for c in _children(proc.popen.pid))
     db_after = await backends.cpu()
-    ops = result["ops"]
-    lat = sorted(result["latencies"])
-    db_cpu = sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items())
+    result["app_cpu"] = app_after - app_before
+    result["db_cpu"] = sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items())
+    return result
+
+
+def summarise(rounds: list[dict], concurrency: int, requests_per_op: int) -> dict:
+    """A cell from its rounds: the median round's throughput, percentiles and CPU over all rounds."""
+    rates = sorted(r["ops"] / r["seconds"] for r in rounds if r["seconds"])
+    ops = sum(r["ops"] for r in rounds)
+    lat = sorted(x for r in rounds for x in r["latencies"])
     return {
         "concurrency": concurrency,
+        "rounds": len(rounds),
         "ops": ops,
-        "requests_per_op": len(requests),
-        "seconds": round(result["seconds"], 3),
-        "ops_per_s": ops / result["seconds"] if result["seconds"] else 0.0,
+        "requests_per_op": requests_per_op,
+        "seconds": round(sum(r["seconds"] for r in rounds), 3),
+        "ops_per_s": statistics.median(rates) if rates else 0.0,
+        "ops_per_s_rounds": [round(x, 2) for x in rates],
         "p50_ms": percentile(lat, 50) * 1000,
         "p95_ms": percentile(lat, 95) * 1000,
         "p99_ms": percentile(lat, 99) * 1000,
-        "server_cpu_ms_per_op": (app_after - app_before) * 1000 / ops if ops else math.nan,
-        "db_cpu_ms_per_op": db_cpu * 1000 / ops if ops else math.nan,
-        "errors": result["error_count"],
-        "load_generator_cores": result["cpu_affinity"],
+        "server_cpu_ms_per_op": sum(r["app_cpu"] for r in rounds) * 1000 / ops if ops else math.nan,
+        "db_cpu_ms_per_op": sum(r["db_cpu"] for r in rounds) * 1000 / ops if ops else math.nan,
+        "errors": sum(r["error_count"] for r in rounds),
+        "load_generator_cores": rounds[0]["cpu_affinity"],
     }
 
 
@@ -486,11 +499,20 @@ async def main_async(opts: Options) -> dict:
             proc.stop()
         log("timing ...")
         for q in opts.queries:
+            # rounds go round the servers, so a burst of load from elsewhere on the machine hits one
+            # round of each rather than every round of one server
+            rounds: dict[tuple[str, int], list[dict]] = {}
+            for i in range(opts.rounds):
+                for name, server in servers.items():
+                    for c in opts.concurrency:
+                        rounds.setdefault((name, c), []).append(
+                            await measure_round(server, procs[name], backends, operations[q][name], c, opts, i == 0)
+                        )
             results["timing"][q] = {}
-            for name, server in servers.items():
+            for name in servers:
                 results["timing"][q][name] = {}
                 for c in opts.concurrency:
-                    cell = await measure(server, procs[name], backends, operations[q][name], c, opts)
+                    cell = summarise(rounds[(name, c)], c, len(operations[q][name]))
                     results["timing"][q][name][str(c)] = cell
                     log(f"{q} {name:12} c={c:2}: {cell['ops_per_s']:8.1f} ops/s  p50 {cell['p50_ms']:8.2f} ms  "
                         f"p99 {cell['p99_ms']:8.2f} ms  cpu {cell['server_cpu_ms_per_op']:.2f}+"
@@ -533,8 +555,10 @@ def write(results: dict) -> None:
         f"backends pinned to core {SERVER_CORE}, load generator to core {LOAD_CORE}. Data: "
         f"{results['data']['persons']:,} recipients, {results['data']['events']:,} events "
         f"(seed {results['data']['seed']}). "
-        f"Each cell: {results['options']['warmup']} s warm-up, then at most {results['options']['seconds']} s / "
-        f"{results['options']['max_ops']:,} operations. Ratios above 1 mean casehub is faster.\n\n"
+        f"Each cell: {results['options']['warmup']} s warm-up, then {results['options']['rounds']} rounds of at most "
+        f"{results['options']['seconds']} s / {results['options']['max_ops']:,} operations, taken in turn with the "
+        "other servers' rounds; ops/s is the median round, percentiles and CPU are over all rounds. "
+        "Ratios above 1 mean casehub is faster.\n\n"
         + table(results) + "\n" + "\n".join(extra) + f"\n\nWhole run: {results['seconds']} s.\n"
     )
     chart(results, RESULTS / "chart.png")
@@ -543,7 +567,8 @@ def write(results: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="casehub's read benchmark against PostGraphile and the floor")
     parser.add_argument("--reuse-data", action="store_true", help="keep casehub_bench from an earlier run of this seed")
-    parser.add_argument("--seconds", type=float, default=Options.seconds, help="timed seconds per cell")
+    parser.add_argument("--seconds", type=float, default=Options.seconds, help="timed seconds per round")
+    parser.add_argument("--rounds", type=int, default=Options.rounds, help="rounds per cell (median taken)")
     parser.add_argument("--warmup", type=float, default=Options.warmup)
     parser.add_argument("--seed", type=int, default=Options.seed)
     parser.add_argument("--pg", default="127.0.0.1:5432", help="PostgreSQL host:port (user postgres, trust auth)")
@@ -556,7 +581,7 @@ def main() -> None:
             raise SystemExit(f"{tool} is needed: see docs/PERFORMANCE.md")
     host, _, port = args.pg.partition(":")
     opts = Options(pg_host=host, pg_port=int(port or 5432), seed=args.seed, reuse_data=args.reuse_data,
-                   seconds=args.seconds, warmup=args.warmup,
+                   seconds=args.seconds, warmup=args.warmup, rounds=args.rounds,
                    servers=tuple(s for s in SERVERS if s in args.servers.split(",") or s == "casehub"),
                    queries=tuple(q for q in QUERIES if q in args.queries.split(",")), other=not args.skip_other)
     try:

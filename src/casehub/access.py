@@ -8,11 +8,18 @@ recipients of their unit's entitlements; county-level roles everyone.
 
 The processes' records follow the same rule through the region or unit they belong to
 (`covers_region`, `covers_unit`); spot checks and referrals are the county bureau's own.
+
+Writes use the same scope as reads: a viewer may record events only for recipients (and
+entitlements) these querysets show them, so a village assistant cannot record for another
+village and a unit handler cannot record a dependant change on an entitlement of another
+unit. Which *kinds* of writes a role may make is the permission matrix in `casehub.auth`.
 """
 
 from __future__ import annotations
 
-from tortoise.expressions import Subquery
+from collections.abc import Sequence
+
+from tortoise.expressions import RawSQL, Subquery
 from tortoise.queryset import QuerySet
 
 from casehub.auth import Permission, Viewer
@@ -21,6 +28,7 @@ from casehub.errors import CasehubError
 from casehub.models import (
     DeathReport,
     Entitlement,
+    EntitlementState,
     Event,
     InvestigationReferral,
     KeyGroupFact,
@@ -38,9 +46,14 @@ class PermissionDenied(CasehubError):
     pass
 
 
-def require(viewer: Viewer | None, permission: Permission) -> Viewer:
+def require_viewer(viewer: Viewer | None) -> Viewer:
     if viewer is None:
         raise PermissionDenied("authentication required: send `Authorization: Bearer <token>`")
+    return viewer
+
+
+def require(viewer: Viewer | None, permission: Permission) -> Viewer:
+    viewer = require_viewer(viewer)
     if not viewer.can(permission):
         raise PermissionDenied(f"role {viewer.role} lacks permission {permission}")
     return viewer
@@ -50,7 +63,8 @@ def persons(viewer: Viewer) -> QuerySet[Person]:
     if viewer.role in COUNTY_WIDE:
         return Person.all()
     if viewer.role is Role.UNIT_HANDLER:
-        return Person.filter(entitlements__unit_id=viewer.unit_id).distinct()
+        managed = Entitlement.filter(unit_id=viewer.unit_id).values_list("person_id", flat=True)
+        return Person.filter(id__in=Subquery(managed))
     if viewer.region_code is None:
         return Person.filter(id__lt=0)  # a regional role without a region sees nothing
     if viewer.role is Role.VILLAGE_ASSISTANT:
@@ -70,6 +84,30 @@ def events(viewer: Viewer) -> QuerySet[Event]:
     if viewer.role in COUNTY_WIDE:
         return Event.all()
     return Event.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+def entitlement_states(viewer: Viewer) -> QuerySet[EntitlementState]:
+    """The status projection of the entitlements the viewer sees (lists, filters, dashboards)."""
+    if viewer.role in COUNTY_WIDE:
+        return EntitlementState.all()
+    if viewer.role is Role.UNIT_HANDLER:
+        return EntitlementState.filter(entitlement__unit_id=viewer.unit_id)
+    return EntitlementState.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+# The events of the same person recorded after this one: the last N of each person are those with
+# fewer than N newer ones (a correlated count, portable to SQLite and PostgreSQL, served by the
+# (person_id, recorded_at) index).
+_NEWER = RawSQL(
+    '(SELECT COUNT(*) FROM "event" "newer" WHERE "newer"."person_id"="event"."person_id" AND '
+    '("newer"."recorded_at">"event"."recorded_at" OR '
+    '("newer"."recorded_at"="event"."recorded_at" AND "newer"."id">"event"."id")))'
+)
+
+
+def recent_events(viewer: Viewer, person_ids: Sequence[int], last: int) -> QuerySet[Event]:
+    """The last `last` recorded events of each person, in one query for any number of persons."""
+    return events(viewer).filter(person_id__in=list(person_ids)).annotate(newer=_NEWER).filter(newer__lt=last)
 
 
 def is_county_wide(viewer: Viewer) -> bool:
@@ -132,10 +170,3 @@ def key_group_facts(viewer: Viewer) -> QuerySet[KeyGroupFact]:
 
 def referrals(viewer: Viewer) -> QuerySet[InvestigationReferral]:
     return InvestigationReferral.all() if viewer.role in COUNTY_WIDE else _nothing(InvestigationReferral.all())
-
-
-async def visible_person_ids(viewer: Viewer, person_ids: list[int]) -> list[int]:
-    """Those of `person_ids` the viewer may see (for loaders that read events in raw SQL)."""
-    if viewer.role in COUNTY_WIDE:
-        return person_ids
-    return list(await persons(viewer).filter(id__in=person_ids).values_list("id", flat=True))

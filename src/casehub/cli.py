@@ -167,23 +167,45 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Walk the audit chain; name the first entry that does not verify."""
-    from casehub.audit import verify_chain
+    """Walk the audit chain, then check every event against its seal; name the first that does not verify."""
+    from casehub.audit import verify_chain, verify_events
 
     settings = Settings.from_env()
 
     async def go():
         async with db.connected(settings.database_url):
             await db.ensure_migrated()
-            return await verify_chain()
+            broken = await verify_chain()
+            return broken, None if broken is not None else await verify_events()
 
     try:
-        broken = run(go())
+        broken, problem = run(go())
     except CasehubError as exc:
         fail(str(exc))
     if broken is not None:
         fail(f"audit entry {broken.id} ({broken.action} at {broken.at.isoformat()}) does not verify")
-    console.print("audit chain verified")
+    if problem is not None:
+        fail(str(problem))
+    console.print("audit chain verified; every event matches its seal")
+
+
+@audit_app.command("head")
+@guarded
+def audit_head(
+    entry: Annotated[int | None, typer.Option(help="print this entry instead of the newest")] = None,
+) -> None:
+    """Verify the chain and print its newest entry (id, hash) as one JSON line, to anchor outside the database."""
+    import orjson
+
+    from casehub.audit import chain_head, verify_chain
+
+    async def work(settings: Settings):
+        broken = await verify_chain()
+        if broken is not None:
+            raise CasehubError(f"audit entry {broken.id} does not verify: no head to anchor")
+        return await chain_head(entry)
+
+    sys.stdout.write(orjson.dumps(_in_database(work).as_dict()).decode() + "\n")
 
 
 @command

@@ -14,6 +14,7 @@ from casehub.errors import ConfigError
 
 DEFAULT_DATABASE_URL = "sqlite://casehub.sqlite3"
 DEV_SECRET = "casehub-development-secret-do-not-use-in-production"
+MIN_SECRET_BYTES = 32  # HS256 signs with SHA-256: a shorter key is weaker than the hash (RFC 7518 §3.2)
 _SCHEMES = {"sqlite": "sqlite", "postgres": "postgres", "postgresql": "postgres"}
 
 
@@ -77,4 +78,9 @@ class Settings:
         )
         if settings.production and settings.secret == DEV_SECRET:
             raise ConfigError("CASEHUB_ENV=production needs CASEHUB_SECRET set to a secret of your own")
+        if settings.production and len(settings.secret.encode()) < MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"CASEHUB_SECRET is too short for production: use at least {MIN_SECRET_BYTES} random bytes "
+                "(e.g. `openssl rand -hex 32`)"
+            )
         return settings

@@ -10,7 +10,12 @@
   re-run, or by two imports racing each other — is stored once and counted as a
   duplicate by whoever lost (R-TL-3);
 - everything happens inside one transaction: either all accepted drafts are
-  recorded or none is.
+  recorded or none is;
+- the same transaction seals what it inserted into the hash-chained audit log
+  (`casehub.audit.seal_events`: one RECORD_EVENTS entry with the digest of the
+  rows, computed from the values the INSERT returned), so a row changed or
+  removed later, or inserted by anything but this function, is found by
+  `casehub audit verify` (docs/SECURITY.md).
 
 It must never UPDATE or DELETE an event: a correction is a new RETRACTED or
 AMENDED event whose `corrects` points at the earlier one (R-TL-1).
@@ -26,6 +31,7 @@ from typing import Any, Literal
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
+from casehub.audit import EVENT_COLUMNS, event_row_hash, event_row_hash_sql, seal_events
 from casehub.domain import EventType, Scheme
 from casehub.errors import ValidationError
 from casehub.models import Entitlement, Event, ImportBatch, Person, Staff
@@ -153,7 +159,11 @@ async def record_events(
             for r in second:
                 r["corrects_id"] = refs.event_ids[r["_corrects_key"]][0]
             inserted |= await _insert(conn, second, recorded_at, source_adapter, batch_id)
-    accepted = [inserted[key] for key in rows if key in inserted]
+        if inserted:
+            await seal_events(
+                dict(inserted.values()), source=source_adapter, batch_id=batch_id, actor_id=default_staff, using=conn
+            )
+    accepted = [inserted[key][0] for key in rows if key in inserted]
     duplicates = len(drafts) - len(rejected) - len(accepted)
     return RecordResult(accepted=accepted, duplicates=duplicates, rejected=rejected)
 
@@ -282,10 +292,12 @@ async def _insert(
     source_adapter: str,
     batch_id: int | None,
 ) -> dict[str, int]:
-    """INSERT … ON CONFLICT (natural_key) DO NOTHING RETURNING: natural key → id of each row inserted.
+    """INSERT … ON CONFLICT (natural_key) DO NOTHING RETURNING: natural key → (id, row hash) of each row inserted.
 
     PostgreSQL gets one statement whose rows come from `unnest` of one array per
-    column; SQLite gets multi-row VALUES statements.
+    column, and returns each row's hash computed by the database; SQLite gets
+    multi-row VALUES statements returning whole rows, hashed here (the seal, see
+    `casehub.audit`).
     """
     fields = Event._meta.fields_map
     recorded = fields["recorded_at"].to_db_value(recorded_at, Event)
@@ -305,10 +317,12 @@ async def _insert(
         statements = [
             (_values_sql(conn, len(part)), [v for row in part for v in row]) for part in _chunks(values, _INSERT_ROWS)
         ]
-    inserted: dict[str, int] = {}
+    inserted: dict[str, tuple[int, bytes]] = {}
+    postgres = conn.capabilities.dialect == "postgres"
     for sql, params in statements:
         for record in await conn.execute_query_dict(sql, params):
-            inserted[record["natural_key"]] = record["id"]
+            row_hash = bytes(record["row_hash"]) if postgres else event_row_hash(record)
+            inserted[record["natural_key"]] = (record["id"], row_hash)
     return inserted
 
 
@@ -322,7 +336,7 @@ def _unnest_sql() -> str:
     columns = ", ".join(f'"{c}"' for c in _COLUMNS)
     return (
         f'INSERT INTO "{meta.db_table}" ({columns}) SELECT * FROM unnest({arrays}) '
-        'ON CONFLICT ("natural_key") DO NOTHING RETURNING "id", "natural_key"'
+        f'ON CONFLICT ("natural_key") DO NOTHING RETURNING "id", "natural_key", {event_row_hash_sql()} AS "row_hash"'
     )
 
 
@@ -334,7 +348,7 @@ def _values_sql(conn: BaseDBAsyncClient, rows: int) -> str:
         width = len(_COLUMNS)
         for r in range(rows):
             query = query.insert(*(param(r * width + i) for i in range(width)))
-        return query.on_conflict("natural_key").do_nothing().returning("id", "natural_key").get_sql()
+        return query.on_conflict("natural_key").do_nothing().returning(*EVENT_COLUMNS).get_sql()
 
     return _cached_sql(conn, "insert", rows, build)
 

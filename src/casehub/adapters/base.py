@@ -60,6 +60,10 @@ class ErrorCode(StrEnum):
     MISSING_ATTACHMENTS = "MISSING_ATTACHMENTS"  # R-PAP-2
     UNREADABLE_FILE = "UNREADABLE_FILE"
     UNKNOWN_FORMAT = "UNKNOWN_FORMAT"
+    MIXED_ENCODING = "MIXED_ENCODING"  # some lines in one encoding, a later one in another: the file is refused
+    MALFORMED_ROW = "MALFORMED_ROW"  # the CSV structure breaks (a quote never closed): the file is refused
+    FIELD_TOO_LONG = "FIELD_TOO_LONG"  # a cell longer than MAX_CELL_CHARS
+    CONTROL_CHARACTER = "CONTROL_CHARACTER"  # a NUL or other control character in a cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +84,16 @@ class RowError:
 
 
 class SourceError(CasehubError):
-    """The whole file cannot be read (wrong format, undecodable, no header): no row is imported."""
+    """The whole file cannot be read (wrong format, undecodable, no header): no row is imported.
 
-    def __init__(self, code: str, message: str) -> None:
+    `row` names the line where reading broke down, when there is one.
+    """
+
+    def __init__(self, code: str, message: str, row: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.row = row
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,15 +198,41 @@ def decode_text(data: bytes, expect: Iterable[str] = ()) -> str:
             candidates.append(data.decode(encoding))
         except UnicodeDecodeError:
             continue
+    words = [w for w in expect if w]
+    if len(candidates) < 2:
+        _refuse_mixed_encoding(data, words, candidates[0] if candidates else None)
     if not candidates:
         raise SourceError(ErrorCode.UNREADABLE_FILE, "the file is neither UTF-8 nor GB18030/GBK text: cannot read it")
-    words = [w for w in expect if w]
     if words and len(candidates) > 1:
         head = [c[:4096] for c in candidates]
         for text, start in zip(candidates, head, strict=True):
             if any(w in start for w in words):
                 return text
     return candidates[0]
+
+
+def _refuse_mixed_encoding(data: bytes, words: list[str], decoded: str | None) -> None:
+    """A file whose first lines are UTF-8 (with the expected headings) and a later line is not.
+
+    Such files come from pasting a GBK export under a UTF-8 one. Decoding the whole as GB18030 would
+    turn the UTF-8 part into nonsense, so the file is refused with the first line that breaks.
+    """
+    if not words or (decoded is not None and any(w in decoded[:4096] for w in words)):
+        return
+    lines = data.splitlines(keepends=True)
+    head: list[str] = []
+    for number, line in enumerate(lines, start=1):
+        try:
+            head.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            if number > 1 and any(w in "".join(head) for w in words):
+                raise SourceError(
+                    ErrorCode.MIXED_ENCODING,
+                    f"line {number} is not UTF-8 like the lines before it: the file mixes encodings "
+                    "(save the whole file again as UTF-8)",
+                    row=number,
+                ) from None
+            return
 
 
 _HEADER_JUNK = re.compile(r"[\s*＊:：]")
@@ -255,10 +289,36 @@ class Columns:
         raise SourceError(ErrorCode.MISSING_COLUMN, f"required column(s) missing ({where}): {names}")
 
 
+MAX_CELL_CHARS = 4_096  # longer cells are refused: no column of any source needs more
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def cell_errors(
+    row: int, fields: Mapping[str, Any], headings: Mapping[str, str], sheet: str | None = None
+) -> list[RowError]:
+    """Cells no source legitimately holds: longer than MAX_CELL_CHARS, or with control characters
+    (a NUL cannot even be stored in PostgreSQL text). Each names its row and column."""
+    errors = []
+    for name, value in fields.items():
+        if not isinstance(value, str):
+            continue
+        heading = headings.get(name, name)
+        if len(value) > MAX_CELL_CHARS:
+            errors.append(RowError(row, heading, ErrorCode.FIELD_TOO_LONG,
+                                   f"{heading} holds {len(value):,} characters; at most {MAX_CELL_CHARS:,}", sheet))
+        elif _CONTROL.search(value):
+            errors.append(RowError(row, heading, ErrorCode.CONTROL_CHARACTER,
+                                   f"{heading} contains a control character (a damaged file?)", sheet))
+    return errors
+
+
 def table_records(
     rows: Sequence[Sequence[object]], columns: Columns, *, first_row: int = 1, sheet: str | None = None
-) -> Iterator[SourceRecord]:
-    """Records of a table (CSV or sheet rows) below its detected header row; blank rows skipped."""
+) -> Iterator[SourceRecord | RowError]:
+    """Records of a table (CSV or sheet rows) below its detected header row; blank rows skipped.
+
+    A row with an oversized cell or a control character comes as its `RowError`s instead.
+    """
     header_index, matched = columns.find_header(rows)
     header = rows[header_index]
     headings = {name: str(header[i]).strip() for i, name in matched.items()}
@@ -266,19 +326,37 @@ def table_records(
         if not any(cell not in (None, "") and str(cell).strip() for cell in row):
             continue
         values = {name: (row[i] if i < len(row) else None) for i, name in matched.items()}
+        if problems := cell_errors(first_row + offset, values, headings, sheet):
+            yield from problems
+            continue
         yield SourceRecord(row=first_row + offset, fields=values, columns=headings, sheet=sheet)
 
 
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024  # read an oversized cell whole, so that its row can be named
+
+
 def csv_rows(data: bytes, columns: Columns) -> list[list[str]]:
+    """The rows of a CSV export; a structural break (a quote never closed) refuses the file, naming its row."""
     text = decode_text(data, columns.words)
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;|")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text, newline=""), dialect))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect, strict=True)
+    rows: list[list[str]] = []
+    limit = csv.field_size_limit(_CSV_FIELD_LIMIT)  # no await in between: nothing else runs meanwhile
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        line = len(rows) + 1
+        raise SourceError(ErrorCode.MALFORMED_ROW, f"row {line} cannot be read as CSV: {exc}", row=line) from None
+    finally:
+        csv.field_size_limit(limit)
+    return rows
 
 
-def read_csv(data: bytes, columns: Columns) -> Iterator[SourceRecord]:
+def read_csv(data: bytes, columns: Columns) -> Iterator[SourceRecord | RowError]:
     return table_records(csv_rows(data, columns), columns)
 
 
@@ -303,10 +381,11 @@ def read_json(data: bytes, columns: Columns) -> Iterator[SourceRecord | RowError
     """
     text = decode_text(data, columns.words).strip()
     items: list[tuple[int, Any]]
+    broken: orjson.JSONDecodeError | None = None
     try:
         doc = orjson.loads(text) if text else []
-    except orjson.JSONDecodeError:
-        doc = None
+    except orjson.JSONDecodeError as exc:
+        doc, broken = None, exc
     if isinstance(doc, dict):
         inner = next((doc[k] for k in ("data", "records", "rows", "items") if isinstance(doc.get(k), list)), None)
         items = list(enumerate(inner, start=1)) if inner is not None else [(1, doc)]
@@ -322,6 +401,10 @@ def read_json(data: bytes, columns: Columns) -> Iterator[SourceRecord | RowError
             except orjson.JSONDecodeError as exc:
                 items.append((number, RowError(number, None, ErrorCode.UNREADABLE_ROW, f"not JSON: {exc}")))
     if items and not any(isinstance(obj, dict) for _, obj in items):
+        if broken is not None and text[:1] in "[{":  # one JSON document, damaged: say where
+            raise SourceError(
+                ErrorCode.UNREADABLE_FILE, f"not valid JSON (cut short?): {broken}", row=broken.lineno
+            ) from None
         raise SourceError(ErrorCode.UNREADABLE_FILE, "expected JSON objects (an array, or one per line)")
     for number, obj in items:
         if isinstance(obj, RowError):
@@ -331,11 +414,12 @@ def read_json(data: bytes, columns: Columns) -> Iterator[SourceRecord | RowError
         else:
             matched = columns.match(list(obj))
             keys = list(obj)
-            yield SourceRecord(
-                row=number,
-                fields={name: obj[keys[i]] for i, name in matched.items()},
-                columns={name: keys[i] for i, name in matched.items()},
-            )
+            fields = {name: obj[keys[i]] for i, name in matched.items()}
+            headings = {name: keys[i] for i, name in matched.items()}
+            if problems := cell_errors(number, fields, headings):
+                yield from problems
+                continue
+            yield SourceRecord(row=number, fields=fields, columns=headings)
 
 
 def missing_required(record: SourceRecord, columns: Columns) -> list[RowError]:

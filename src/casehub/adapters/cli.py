@@ -19,10 +19,10 @@ from rich.table import Table
 from casehub import db
 from casehub.adapters.importer import DONE, import_source
 from casehub.adapters.plugins import make_plugin_manager
-from casehub.cases import refresh_batch
+from casehub.cases import refresh_states
 from casehub.config import Settings
 from casehub.errors import CasehubError
-from casehub.models import ImportBatch
+from casehub.models import Event, ImportBatch
 from casehub.policy import load_policy
 
 console = Console()
@@ -55,13 +55,34 @@ def import_file(
                 return await import_source(
                     manager, adapter, data, path.name, staff=staff,
                     progress=lambda done, total: bar.update(task, completed=done, total=total),
-                    after_batch=lambda batch: refresh_batch(batch, policy),
+                    after_batch=lambda batch: refresh_batch_in_chunks(batch, policy),
                 )  # fmt: skip
 
-    batch = asyncio.run(go())
+    try:
+        batch = asyncio.run(go())
+    except Exception as exc:
+        if not db.connection_lost(exc):
+            raise
+        raise CasehubError(
+            f"lost the database mid-import ({type(exc).__name__}: {exc}); every chunk is kept whole or not at all: "
+            "run the same import again to resume it"
+        ) from None
     print_batch(batch)
     if batch.status != DONE:
         raise CasehubError(f"import batch {batch.id} {batch.status}: {_first_message(batch)}")
+
+
+REFRESH_CHUNK = 2_000  # persons per status refresh: PostgreSQL takes at most 32,767 query arguments
+
+
+async def refresh_batch_in_chunks(batch: ImportBatch, policy) -> int:
+    """`casehub.cases.refresh_batch`, a slice of persons at a time, so that a batch touching more than
+    32,767 persons does not exceed PostgreSQL's limit on query arguments (the import would fail at the end)."""
+    person_ids = sorted(set(await Event.filter(batch_id=batch.id).distinct().values_list("person_id", flat=True)))
+    written = 0
+    for start in range(0, len(person_ids), REFRESH_CHUNK):
+        written += await refresh_states(person_ids[start : start + REFRESH_CHUNK], policy)
+    return written
 
 
 def print_batch(batch: ImportBatch) -> None:

@@ -21,6 +21,12 @@ duplicate (R-TL-3).
 
 Counts: `accepted` and `duplicates` count events (one per row for the built-in
 adapters); `rejected` counts rows, each with one or more entries in `errors`.
+
+Audit: every batch appends IMPORT_BATCH_STARTED (or IMPORT_BATCH_RESUMED) when
+it opens and IMPORT_BATCH_FINISHED (with its status and counts) or
+IMPORT_BATCH_FAILED when it ends, naming the staff member, in the same
+transaction as the batch's change; each chunk's events are sealed by
+`record_events` (docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -35,8 +41,11 @@ from dataclasses import replace
 from inspect import isawaitable
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
 from casehub.adapters.base import Adapter, ErrorCode, RowError, SourceError, SourceRecord
 from casehub.adapters.plugins import PluginManager, await_me_maybe
+from casehub.audit import append_audit
 from casehub.errors import CasehubError, ValidationError
 from casehub.models import Event, ImportBatch, Staff
 from casehub.timeline import EventDraft, RecordResult, record_events
@@ -79,8 +88,8 @@ async def import_source(
     try:
         errors, drafts, origin = await _read(adapter, data, filename)
     except SourceError as exc:
-        batch.errors = [RowError(None, "file", exc.code, exc.message).as_dict()]
-        await _finish(batch, FAILED, accepted=0, duplicates=0, rejected=0)
+        batch.errors = [RowError(exc.row, "file", exc.code, exc.message).as_dict()]
+        await _finish(batch, FAILED, accepted=0, duplicates=0, rejected=0, actor_id=staff_id)
         return batch
     except Exception as exc:
         await _fail(batch, exc)
@@ -103,7 +112,9 @@ async def import_source(
         accepted = await Event.filter(batch_id=batch.pk).count()
         if after_batch is not None:
             await await_me_maybe(after_batch(batch))
-        await _finish(batch, DONE, accepted=accepted, duplicates=recorded - accepted, rejected=_rows(errors))
+        await _finish(
+            batch, DONE, accepted=accepted, duplicates=recorded - accepted, rejected=_rows(errors), actor_id=staff_id
+        )
     except Exception as exc:
         await _fail(batch, exc)
         raise
@@ -220,14 +231,24 @@ async def _open_batch(adapter: str, filename: str, sha256: str, staff_id: int | 
     batch = (
         await ImportBatch.filter(adapter=adapter, sha256=sha256, status__in=[RUNNING, FAILED]).order_by("-id").first()
     )
+    detail = {"adapter": adapter, "filename": filename[-255:], "sha256": sha256}
     if batch is None:
-        return await ImportBatch.create(
-            adapter=adapter, filename=filename[-255:], sha256=sha256, status=RUNNING, staff_id=staff_id
-        )
+        async with in_transaction() as conn:
+            batch = await ImportBatch.create(
+                adapter=adapter, filename=filename[-255:], sha256=sha256, status=RUNNING, staff_id=staff_id,
+                using_db=conn,
+            )
+            await append_audit("IMPORT_BATCH_STARTED", "import_batch", batch.pk, actor_id=staff_id, detail=detail,
+                               using=conn)
+        return batch
     log.info("resuming import batch %s of %s (%s)", batch.pk, filename, batch.status)
+    detail["previousStatus"] = batch.status
     batch.status = RUNNING
     batch.finished_at = None
-    await batch.save(update_fields=["status", "finished_at"])
+    async with in_transaction() as conn:
+        await batch.save(update_fields=["status", "finished_at"], using_db=conn)
+        await append_audit("IMPORT_BATCH_RESUMED", "import_batch", batch.pk, actor_id=staff_id, detail=detail,
+                           using=conn)
     return batch
 
 
@@ -238,20 +259,39 @@ async def _save_errors(batch: ImportBatch, errors: list[RowError]) -> None:
     await batch.save(update_fields=["errors", "rejected"])
 
 
-async def _finish(batch: ImportBatch, status: str, *, accepted: int, duplicates: int, rejected: int) -> None:
+async def _finish(
+    batch: ImportBatch, status: str, *, accepted: int, duplicates: int, rejected: int, actor_id: int | None
+) -> None:
     batch.status = status
     batch.accepted, batch.duplicates, batch.rejected = accepted, duplicates, rejected
     batch.finished_at = dt.datetime.now(dt.UTC)
-    await batch.save(update_fields=["status", "accepted", "duplicates", "rejected", "errors", "finished_at"])
+    codes = sorted({str(e.get("code")) for e in batch.errors or []})
+    async with in_transaction() as conn:
+        await batch.save(
+            update_fields=["status", "accepted", "duplicates", "rejected", "errors", "finished_at"], using_db=conn
+        )
+        await append_audit(
+            "IMPORT_BATCH_FINISHED", "import_batch", batch.pk, actor_id=actor_id, using=conn,
+            detail={"status": status, "accepted": accepted, "duplicates": duplicates, "rejected": rejected,
+                    "errorCodes": codes},
+        )  # fmt: skip
 
 
 async def _fail(batch: ImportBatch, exc: BaseException) -> None:
-    """Mark the batch FAILED if the database still answers; otherwise it stays RUNNING."""
+    """Mark the batch FAILED (audited under the batch's staff member) if the database still answers;
+    otherwise it stays RUNNING."""
     try:
-        await ImportBatch.filter(pk=batch.pk).update(status=FAILED, finished_at=dt.datetime.now(dt.UTC))
+        async with in_transaction() as conn:
+            await ImportBatch.filter(pk=batch.pk).using_db(conn).update(
+                status=FAILED, finished_at=dt.datetime.now(dt.UTC)
+            )
+            await append_audit(
+                "IMPORT_BATCH_FAILED", "import_batch", batch.pk, actor_id=batch.staff_id, using=conn,
+                detail={"error": type(exc).__name__},
+            )
         batch.status = FAILED
-    except Exception:
-        log.exception("import batch %s: could not be marked FAILED; it stays RUNNING", batch.pk)
+    except Exception as lost:
+        log.warning("import batch %s: could not be marked FAILED (%s); it stays RUNNING", batch.pk, lost)
     log.error("import batch %s failed: %s: %s", batch.pk, type(exc).__name__, exc)
 
 

@@ -8,22 +8,21 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    ValidationCache,
 )
+from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.dashboards.queries import DashboardQueries
 from casehub.schema.death_reports.mutations import DeathReportMutations
 from casehub.schema.death_reports.queries import DeathReportQueries
-from casehub.schema.execution import FlatListExecutionContext, hooks_resolve
+from casehub.schema.identity.mutations import IdentityMutations
 from casehub.schema.key_groups.mutations import KeyGroupMutations
 from casehub.schema.key_groups.queries import KeyGroupQueries
 from casehub.schema.notices.mutations import NoticeMutations
@@ -36,6 +35,8 @@ from casehub.schema.reminders.mutations import ReminderMutations
 from casehub.schema.reminders.queries import ReminderQueries
 from casehub.schema.spot_checks.mutations import SpotCheckMutations
 from casehub.schema.spot_checks.queries import SpotCheckQueries
+from casehub.schema.timeline.mutations import TimelineMutations
+from casehub.schema.viewer.queries import ViewerQueries
 
 
 def _query_type() -> type:
@@ -48,52 +49,41 @@ def _query_type() -> type:
     return merge_types(
         "Query",
         (
-            NodeQueries, RecipientQueries, RegionQueries, DeathReportQueries, NoticeQueries, SpotCheckQueries,
-            KeyGroupQueries, ReminderQueries, ReferralQueries,
+            NodeQueries, ViewerQueries, RecipientQueries, RegionQueries, DashboardQueries, DeathReportQueries,
+            NoticeQueries, SpotCheckQueries, KeyGroupQueries, ReminderQueries, ReferralQueries,
         ),
     )
 
 
 Mutation = merge_types(
-    "Mutation", (DeathReportMutations, NoticeMutations, SpotCheckMutations, KeyGroupMutations, ReminderMutations)
+    "Mutation",
+    (
+        TimelineMutations, IdentityMutations, DeathReportMutations, NoticeMutations, SpotCheckMutations,
+        KeyGroupMutations, ReminderMutations,
+    ),
 )
 
 LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
-DOCUMENT_CACHE_SIZE = 512  # parsed and validated documents kept per process (LRU): a client's few documents
 
 
 def _is_internal(error: GraphQLError) -> bool:
-    """Mask everything but casehub's own expected errors and GraphQL's validation errors."""
+    """Mask everything but casehub's own expected errors, GraphQL's validation errors and malformed ids."""
     original = error.original_error
-    return original is not None and not isinstance(original, CasehubError)
+    return original is not None and not isinstance(original, CasehubError | GlobalIDValueError)
 
 
 @functools.cache
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """One schema per mode, built once per process.
-
-    Parsing and validating a document costs more than answering a small query, so both are cached
-    (LRU, keyed by the document text and the validation rules). The limiters' rules are built once
-    here: a rule class built per request would make every validation a cache miss.
-    """
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=LIMITS["max_depth"]).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]).validation_rules,
-    ]
+    """One schema per mode, built once per process."""
     extensions = [
+        lambda: QueryDepthLimiter(max_depth=LIMITS["max_depth"]),
         lambda: MaxTokensLimiter(max_token_count=LIMITS["max_tokens"]),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]),
         lambda: MaskErrors(should_mask_error=_is_internal),
     ]
     if production:
         extensions.append(DisableIntrospection)
-    if any(hooks_resolve(e if isinstance(e, type) else e()) for e in extensions):
-        raise RuntimeError("an extension hooks `resolve`: FlatListExecutionContext would skip it")
-    return CasehubSchema(
-        query=_query_type(), mutation=Mutation, extensions=extensions, execution_context_class=FlatListExecutionContext
-    )
+    return CasehubSchema(query=_query_type(), mutation=Mutation, extensions=extensions)
 
 
 class CasehubSchema(strawberry.Schema):

@@ -1,20 +1,31 @@
-"""The per-request context: who is asking, settings, and freshly built DataLoaders.
+"""The per-request context: who is asking, settings, the policy, today, and fresh DataLoaders.
 
-Loaders live for one request only (never module-level), so one request's
-cache never serves another's, and they are built for the viewer so every
-nested field is scoped like the root fields.
+Loaders live for one request only (never module-level), so one request's cache never serves
+another's, and they are built for the viewer so every nested field is scoped like the root
+fields. A mutation that writes calls `fresh_loaders()` so its payload reads what it wrote.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from casehub.auth import AuthError, Viewer, viewer_from_authorization
+from casehub.clock import today
 from casehub.config import Settings
+from casehub.policy import Policy, load_policy
 from casehub.schema.loaders import Loaders
+
+
+@functools.lru_cache(maxsize=4)
+def policy_for(folder: Path | None) -> Policy:
+    """The deployment's policy (CASEHUB_POLICY_DIR, or the shipped one), loaded once per process."""
+    return load_policy(folder)
 
 
 @dataclass
@@ -22,9 +33,20 @@ class Context:
     request: Request | WebSocket | None
     settings: Settings
     viewer: Viewer | None
-    loaders: Loaders
+    loaders: Loaders = field(init=False)
     auth_error: AuthError | None = None
-    json_out: bool = False  # the answer is encoded by the HTTP view (orjson): fields may hand it finished JSON
+    today: dt.date = field(default_factory=today)  # the county's day, fixed for the whole request
+
+    def __post_init__(self) -> None:
+        self.fresh_loaders()
+
+    @property
+    def policy(self) -> Policy:
+        return policy_for(self.settings.policy_dir)
+
+    def fresh_loaders(self) -> Loaders:
+        self.loaders = Loaders(self.viewer, self.policy)
+        return self.loaders
 
     @classmethod
     async def build(cls, request: Request | WebSocket | None, settings: Settings) -> Context:
@@ -32,5 +54,5 @@ class Context:
         try:
             viewer = await viewer_from_authorization(settings, header)
         except AuthError as exc:
-            return cls(request, settings, None, Loaders(None), auth_error=exc)
-        return cls(request, settings, viewer, Loaders(viewer), json_out=isinstance(request, Request))
+            return cls(request, settings, None, auth_error=exc)
+        return cls(request, settings, viewer)

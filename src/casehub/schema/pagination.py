@@ -1,13 +1,18 @@
-"""Relay connections with keyset pagination: cursors are opaque, pages are capped.
+"""Relay connections with keyset pagination: cursors are opaque, pages are capped at 100.
 
-Keyset (WHERE id > last) instead of OFFSET keeps page N as cheap as page 1.
+Keyset (WHERE (sort key, id) > last) instead of OFFSET keeps page N as cheap as page 1. A
+cursor carries the order it was issued for and the sort key of its row; a cursor of one order
+is refused under another, so a client never silently skips or repeats rows.
 """
 
 from __future__ import annotations
 
 import base64
-from typing import Generic, TypeVar
+import binascii
+from collections.abc import Sequence
+from typing import Any, Generic, TypeVar
 
+import orjson
 import strawberry
 
 from casehub.errors import ValidationError
@@ -35,20 +40,21 @@ class Connection(Generic[NodeT]):
     total_count: int
 
 
-def encode_cursor(key: int) -> str:
-    return base64.urlsafe_b64encode(f"k:{key}".encode()).decode()
+def encode_cursor(order: str, key: Sequence[Any]) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps([order, list(key)])).decode()
 
 
-def decode_cursor(cursor: str | None) -> int | None:
+def decode_cursor(cursor: str | None, order: str) -> list[Any] | None:
+    """The sort key in `cursor`, which must have been issued for `order`."""
     if cursor is None:
         return None
     try:
-        kind, _, key = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind == "k":
-            return int(key)
-    except (ValueError, UnicodeDecodeError):
+        issued_for, key = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if issued_for == order and isinstance(key, list):
+            return key
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         pass
-    raise ValidationError("after", "INVALID_CURSOR", f"cursor {cursor!r} is not one this API issued")
+    raise ValidationError("after", "INVALID_CURSOR", "the cursor is not one this API issued for this order")
 
 
 def check_page_size(first: int) -> int:
@@ -57,10 +63,12 @@ def check_page_size(first: int) -> int:
     return first
 
 
-def connection(nodes: list[NodeT], keys: list[int], first: int, total_count: int) -> Connection[NodeT]:
+def connection(
+    nodes: list[NodeT], keys: list[Sequence[Any]], order: str, first: int, total_count: int
+) -> Connection[NodeT]:
     """Build a page from `first + 1` fetched rows: the extra row only says a next page exists."""
     page, page_keys = nodes[:first], keys[:first]
-    edges = [Edge(cursor=encode_cursor(k), node=n) for n, k in zip(page, page_keys, strict=True)]
+    edges = [Edge(cursor=encode_cursor(order, k), node=n) for n, k in zip(page, page_keys, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(has_next_page=len(nodes) > first, end_cursor=edges[-1].cursor if edges else None),

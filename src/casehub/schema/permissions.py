@@ -1,4 +1,8 @@
-"""Permission classes that sit next to the fields they guard (never inside resolvers)."""
+"""Permission classes that sit next to the fields they guard (never inside resolvers).
+
+They decide *whether* a viewer may use a field at all; *which rows* they then see is
+decided below, in the data access layer (`casehub.access`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 import strawberry
 from strawberry.permission import BasePermission
 
-from casehub.access import PermissionDenied, require
+from casehub.access import PermissionDenied, require, require_viewer
 from casehub.auth import Permission
 
 
@@ -28,4 +32,20 @@ def has(permission: Permission) -> type[BasePermission]:
     return HasPermission
 
 
-__all__ = ["PermissionDenied", "has"]
+def authenticated() -> type[BasePermission]:
+    """Any signed-in staff member, whatever their role (e.g. the region list, `viewer`)."""
+
+    class IsAuthenticated(BasePermission):
+        message = "authentication required"
+
+        def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+            context = info.context
+            if context.auth_error is not None:
+                raise context.auth_error
+            require_viewer(context.viewer)
+            return True
+
+    return IsAuthenticated
+
+
+__all__ = ["PermissionDenied", "authenticated", "has"]

@@ -8,9 +8,7 @@ unexpected errors stay top-level.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
 from typing import Any, TypeVar
 
 import strawberry
@@ -18,9 +16,8 @@ from strawberry import relay
 from tortoise.queryset import QuerySet
 
 from casehub.clock import today
-from casehub.domain import KeyGroup
 from casehub.errors import ValidationError, ValidationErrors
-from casehub.policy import Policy, ReportingBody, load_policy
+from casehub.policy import Policy, ReportingBody
 from casehub.processes.vocabulary import (
     FindingResult,
     NoticeStatus,
@@ -29,6 +26,7 @@ from casehub.processes.vocabulary import (
     ReportStatus,
     TipOffStatus,
 )
+from casehub.schema.enums import KeyGroupEnum  # noqa: F401 - the processes' folders import it from here
 from casehub.schema.recipients.types import Recipient
 
 T = TypeVar("T")
@@ -40,7 +38,6 @@ NoticeStatusEnum = strawberry.enum(NoticeStatus, name="NoticeStatus")
 TipOffStatusEnum = strawberry.enum(TipOffStatus, name="TipOffStatus")
 FindingResultEnum = strawberry.enum(FindingResult, name="FindingResult")
 ReferralSourceEnum = strawberry.enum(ReferralSource, name="ReferralSource")
-KeyGroupEnum = strawberry.enum(KeyGroup, name="KeyGroup")
 
 
 @strawberry.type(description="Why an input was refused: which field (camelCase path), a code, a sentence.")
@@ -70,14 +67,9 @@ async def attempt(action: Awaitable[T]) -> tuple[T | None, list[ProcessError]]:
         return None, field_errors(exc)
 
 
-@functools.lru_cache(maxsize=4)
-def _policy(folder: Path | None) -> Policy:
-    return load_policy(folder)
-
-
 def policy(info: strawberry.Info) -> Policy:
     """The deployment's policy (CASEHUB_POLICY_DIR, or the shipped one), loaded once per process."""
-    return _policy(info.context.settings.policy_dir)
+    return info.context.policy
 
 
 def day_or_today(day: dt.date | None) -> dt.date:

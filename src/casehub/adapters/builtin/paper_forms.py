@@ -216,18 +216,21 @@ class PaperFormsAdapter(Adapter):
     def __init__(self, policy: Policy | None = None) -> None:
         self.policy = policy or current_policy()
 
-    def parse(self, data: bytes, filename: str) -> Iterator[SourceRecord]:
+    def parse(self, data: bytes, filename: str) -> Iterator[SourceRecord | RowError]:
         if self.check_format(filename) == "xlsx":
             for title, rows in read_xlsx_sheets(data):
                 if not any(any(c not in (None, "") for c in row) for row in rows):
                     continue
                 summary = "汇总" in title
                 for record in table_records(rows, self._columns(), sheet=title):
-                    yield self._with_kind(record, summary)
+                    yield record if isinstance(record, RowError) else self._with_kind(record, summary)
         else:
             rows = csv_rows(data, COLUMNS)
             for record in table_records(rows, self._columns()):
-                yield self._with_kind(record, normalize_header(record.get("kind")) in SUMMARY_KINDS)
+                if isinstance(record, RowError):
+                    yield record
+                else:
+                    yield self._with_kind(record, normalize_header(record.get("kind")) in SUMMARY_KINDS)
 
     def _columns(self) -> Columns:
         """COLUMNS plus a column for any policy item code this adapter has no heading for."""

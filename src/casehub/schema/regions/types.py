@@ -6,10 +6,11 @@ from typing import Any
 import strawberry
 from strawberry import relay
 
-from casehub.domain import RegionLevel
 from casehub.models import Region as RegionModel
+from casehub.schema.common import load_nodes
+from casehub.schema.enums import RegionLevelEnum
 
-RegionLevelEnum = strawberry.enum(RegionLevel, name="RegionLevel")
+__all__ = ["Region", "RegionLevelEnum"]
 
 
 @strawberry.type
@@ -32,9 +33,12 @@ class Region(relay.Node):
             return None
         return Region.from_model(await info.context.loaders.region.load(self.parent_id))
 
+    @strawberry.field(description="The townships of a county, the villages of a township, in code order.")
+    async def children(self, info: strawberry.Info) -> list[Region]:
+        return [Region.from_model(r) for r in await info.context.loaders.regions_by_parent.load(self.id)]
+
     @classmethod
     async def resolve_nodes(
         cls, *, info: strawberry.Info, node_ids: Iterable[str], required: bool = False
     ) -> list[Any]:
-        rows = await info.context.loaders.region.load_many([int(i) for i in node_ids])
-        return [cls.from_model(r) if r else None for r in rows]
+        return await load_nodes(info.context.loaders.region, node_ids, cls.from_model)

@@ -1,0 +1,88 @@
+"""Limits: query depth, tokens and aliases, page and list caps, production lock-down, masked internal errors."""
+
+from __future__ import annotations
+
+import logging
+
+import httpx
+import pytest
+
+from casehub.app import create_app
+from casehub.auth import mint_token
+from casehub.config import Settings
+from casehub.schema import LIMITS
+from casehub.schema.recipients import filters
+from tests import factories
+from tests.api.conftest import ADMIN, gid
+
+PRODUCTION = Settings(database_url="sqlite://:memory:", env="production", secret="a-production-secret-of-32-chars!")
+INTROSPECTION = "{ __schema { queryType { name } } }"
+
+
+async def test_query_depth_is_limited(world):
+    deep = "{ recipients { edges { node { village { " + "parent { " * 8 + "code" + " }" * 8 + " } } } } }"
+    body = await world.gql(ADMIN, deep)
+    assert body["data"] is None and "exceeds maximum operation depth" in body["errors"][0]["message"]
+    assert LIMITS["max_depth"] == 10
+
+
+async def test_aliases_and_tokens_are_limited(world):
+    aliases = "{ " + " ".join(f"a{n}: viewer {{ role }}" for n in range(LIMITS["max_aliases"] + 1)) + " }"
+    body = await world.gql(ADMIN, aliases)
+    assert body["data"] is None and "aliases found" in body["errors"][0]["message"]
+    tokens = "{ viewer { " + "role " * LIMITS["max_tokens"] + "} }"
+    body = await world.gql(ADMIN, tokens)
+    assert body["data"] is None and "more than 2000 tokens" in body["errors"][0]["message"]
+
+
+async def test_list_inputs_are_capped(world):
+    person = await world.recipient()
+    many = ["ACTIVE"] * 101
+    body = await world.gql(ADMIN, "query ($f: RecipientFilterInput) { recipients(filter: $f) { totalCount } }",
+                           f={"statuses": many})  # fmt: skip
+    assert "at most 100 items" in body["errors"][0]["message"]
+    mutation = """mutation ($input: RecordDeathInput!) { recordDeath(input: $input) { errors { field code } } }"""
+    data = await world.ok(ADMIN, mutation, input={"recipientId": gid("Recipient", person.id), "diedOn": "2024-01-02",
+                                                  "evidence": ["x"] * 21})  # fmt: skip
+    assert data["recordDeath"]["errors"] == [{"field": "evidence", "code": "TOO_MANY"}]
+
+
+async def test_an_internal_error_is_masked_and_logged(world, monkeypatch, caplog):
+    def broken(*args, **kwargs):
+        raise RuntimeError("connection string postgres://secret@db/casehub")
+
+    monkeypatch.setattr(filters, "filtered", broken)
+    with caplog.at_level(logging.ERROR):
+        response = await world.client.post(
+            "/graphql", json={"query": "{ recipients { totalCount } }"}, headers=factories.bearer(world.staff[ADMIN])
+        )
+    assert response.status_code == 200
+    text = response.text
+    assert response.json()["errors"][0]["message"] == "Unexpected error."
+    assert "secret" not in text and "Traceback" not in text and "RuntimeError" not in text
+    assert "extensions" not in response.json()["errors"][0]
+    assert any("postgres://secret" in r.getMessage() or r.exc_info for r in caplog.records)
+
+
+@pytest.fixture
+async def production(world):
+    app = create_app(PRODUCTION, manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield client
+
+
+async def test_production_turns_off_introspection_and_graphiql(world, production):
+    client = production
+    headers = {"Authorization": f"Bearer {mint_token(PRODUCTION, world.staff[ADMIN])}"}
+    body = (await client.post("/graphql", json={"query": INTROSPECTION}, headers=headers)).json()
+    assert body.get("data") is None and "introspection has been disabled" in body["errors"][0]["message"]
+    page = await client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code != 200 or "graphiql" not in page.text.lower()
+    assert (await client.get("/static/graphiql/graphiql.min.js")).status_code == 404
+    ok = (await client.post("/graphql", json={"query": "{ viewer { role } }"}, headers=headers)).json()
+    assert ok["data"] == {"viewer": {"role": "COUNTY_ADMIN"}}
+
+
+async def test_development_allows_introspection(world):
+    body = await world.gql(ADMIN, INTROSPECTION)
+    assert body["data"]["__schema"]["queryType"]["name"] == "Query"

@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 POOL_SIZE = 10  # PostGraphile's default pool size; tortoise's asyncpg pool is smaller
 
-PERSON = "SELECT id, name, birth_date, sex, id_number, phone FROM person WHERE id_number = $1"
+PERSON = "SELECT id, name, sex, id_number, phone FROM person WHERE id_number = $1"
 LAST_EVENTS = """
     SELECT * FROM (
         SELECT id, type, occurred_on, recorded_at, payload::text AS payload, corrects_id
@@ -49,7 +49,7 @@ LAST_EVENTS_OF_MANY = """
         ) last ORDER BY recorded_at, id
     ) e
 """
-PAGE = "SELECT id, name, birth_date, sex FROM person WHERE id > $1 ORDER BY id LIMIT $2"
+PAGE = "SELECT id, name, sex FROM person WHERE id > $1 ORDER BY id LIMIT $2"
 ALL_EVENTS = """
     SELECT person_id, id, type, occurred_on, recorded_at, source_adapter, payload::text AS payload
     FROM event WHERE person_id = ANY($1::int[]) ORDER BY person_id, recorded_at, id
@@ -88,7 +88,7 @@ async def q1(request: Request) -> Response:
     recipient = None
     if row:
         recipient = {
-            "id": row["id"], "name": row["name"], "birthDate": row["birth_date"], "sex": row["sex"],
+            "id": row["id"], "name": row["name"], "sex": row["sex"],
             "idNumber": mask_id_number(row["id_number"]), "phone": mask_phone(row["phone"]),
         }
     return _json({"recipient": recipient})
@@ -141,7 +141,7 @@ async def q4(request: Request) -> Response:
                 "sourceAdapter": e["source_adapter"], "payload": orjson.Fragment(e["payload"]),
             })
     return _json({"recipients": [
-        {"id": p["id"], "name": p["name"], "birthDate": p["birth_date"], "sex": p["sex"], "timeline": events[p["id"]]}
+        {"id": p["id"], "name": p["name"], "sex": p["sex"], "timeline": events[p["id"]]}
         for p in persons
     ]})
 

@@ -1,8 +1,8 @@
 """The four read queries, as each server is asked them, and the one canonical shape of every answer.
 
 Q1 one recipient's scalars; Q2 one recipient's last 50 events (the recipient with the most events);
-Q3 100 recipients of one township, each with entitlements (and status, where casehub has it) and
-last 5 events; Q4 an export: the first 1,000 recipients with all their events.
+Q3 100 recipients of one township, each with entitlements, their status and the last 5 events;
+Q4 an export: the first 1,000 recipients with all their events.
 
 Each server has its own document; `normalise_*` turns its answer into the canonical shape (plain
 integer ids, casehub's field names, events oldest first, ID and phone numbers masked) so that
@@ -27,7 +27,7 @@ Q3_FIRST = 100
 Q3_LAST = 5
 Q4_RECIPIENTS = 1000
 QUERIES = ("Q1", "Q2", "Q3", "Q4")
-EVENT_FIELDS = "id type occurredOn recordedAt payload corrects"
+EVENT_FIELDS = "id type occurredOn recordedAt payload corrects { id }"
 EXPORT_EVENT_FIELDS = "id type occurredOn recordedAt sourceAdapter payload"
 
 
@@ -43,52 +43,31 @@ class Params:
 
 @dataclass(frozen=True)
 class Features:
-    """What the casehub under test offers (the API grows on main; the documents follow it)."""
+    """What the casehub under test needs to be asked differently."""
 
-    max_page_size: int
-    recipients_filter: bool  # recipients(filter: {regionCode})
-    entitlement_status: bool  # Entitlement.status
-    timeline_last: bool  # Recipient.timeline(last:)
+    max_page_size: int  # casehub's page cap: Q4 takes ceil(1000 / it) requests
 
     @classmethod
     def detect(cls) -> Features:
-        from casehub.schema import build_schema
         from casehub.schema.pagination import MAX_PAGE_SIZE
 
-        schema = build_schema(production=True)._schema
-        query = schema.query_type.fields
-        recipient = schema.type_map["Recipient"].fields
-        entitlement = schema.type_map["Entitlement"].fields
-        return cls(
-            max_page_size=MAX_PAGE_SIZE,
-            recipients_filter="filter" in query["recipients"].args,
-            entitlement_status="status" in entitlement,
-            timeline_last="last" in recipient["timeline"].args,
-        )
+        return cls(max_page_size=MAX_PAGE_SIZE)
 
 
 # ---------------------------------------------------------------- casehub
 
-def _casehub_q3(features: Features) -> str:
-    status = "status" if features.entitlement_status else ""
-    if features.recipients_filter:
-        args, variables = "first: $first, filter: {regionCode: $code}", "$first: Int!, $code: String!"
-    else:
-        args, variables = "first: $first, after: $after", "$first: Int!, $after: String"
-    return (
-        f"query Q3({variables}) {{ recipients({args}) {{ edges {{ node {{ id name idNumber "
-        f"entitlements {{ id scheme startMonth monthlyAmountFen {status} }} "
-        f"timeline(last: {Q3_LAST}) {{ {EVENT_FIELDS} }} }} }} }} }}"
-    )
-
-
-CASEHUB_Q1 = "query Q1($n: String!) { recipient(idNumber: $n) { id name birthDate sex idNumber phone } }"
+CASEHUB_Q3 = (
+    "query Q3($first: Int!, $code: String!) { recipients(first: $first, filter: {regionCode: $code}) { "
+    "edges { node { id name idNumber entitlements { id scheme startMonth monthlyAmountFen state { status } } "
+    f"timeline(last: {Q3_LAST}) {{ {EVENT_FIELDS} }} }} }} }} }}"
+)
+CASEHUB_Q1 = "query Q1($n: String!) { recipient(idNumber: $n) { id name sex idNumber phone } }"
 CASEHUB_Q2 = (
     f"query Q2($n: String!) {{ recipient(idNumber: $n) {{ id name timeline(last: {Q2_LAST}) {{ {EVENT_FIELDS} }} }} }}"
 )
 CASEHUB_Q4 = (
     "query Q4($first: Int!, $after: String) { recipients(first: $first, after: $after) { "
-    "pageInfo { hasNextPage endCursor } edges { node { id name birthDate sex "
+    "pageInfo { hasNextPage endCursor } edges { node { id name sex "
     f"timeline {{ {EXPORT_EVENT_FIELDS} }} }} }} }} }}"
 )
 
@@ -107,7 +86,7 @@ def _casehub_event(e: dict) -> dict:
     out = dict(e)
     out["id"] = _global_id(e["id"])
     if "corrects" in e:
-        out["corrects"] = _global_id(e["corrects"])
+        out["corrects"] = _global_id(e["corrects"]["id"]) if e["corrects"] else None
     out["recordedAt"] = _utc(e["recordedAt"])
     return out
 
@@ -118,7 +97,13 @@ def _casehub_recipient(r: dict) -> dict:
     if "timeline" in r:
         out["timeline"] = [_casehub_event(e) for e in r["timeline"]]
     if "entitlements" in r:
-        out["entitlements"] = [{**e, "id": _global_id(e["id"])} for e in r["entitlements"]]
+        out["entitlements"] = []
+        for e in r["entitlements"]:
+            e = {**e, "id": _global_id(e["id"])}
+            if "state" in e:
+                state = e.pop("state")
+                e["status"] = state["status"] if state else None
+            out["entitlements"].append(e)
     return out
 
 
@@ -134,7 +119,7 @@ def normalise_casehub(query: str, pages: list[dict]) -> dict:
 
 PG_EVENT_FIELDS = "id type occurredOn recordedAt payload correctsId"
 PG_EXPORT_EVENT_FIELDS = "id type occurredOn recordedAt sourceAdapter payload"
-PG_Q1 = "query Q1($n: String!) { personByIdNumber(idNumber: $n) { id name birthDate sex idNumber phone } }"
+PG_Q1 = "query Q1($n: String!) { personByIdNumber(idNumber: $n) { id name sex idNumber phone } }"
 PG_Q2 = (
     "query Q2($n: String!) { personByIdNumber(idNumber: $n) { id name "
     f"eventsByPersonId(orderBy: [RECORDED_AT_DESC, ID_DESC], first: {Q2_LAST}) "
@@ -142,19 +127,18 @@ PG_Q2 = (
 )
 
 
-def _pg_q3(features: Features) -> str:
-    status = "entitlementStateByEntitlementId { status }" if features.entitlement_status else ""
-    return (
-        "query Q3($first: Int!, $code: String!) { allPeople(first: $first, orderBy: ID_ASC, "
-        "filter: {regionByVillageId: {code: {startsWith: $code}}}) { nodes { id name idNumber "
-        f"entitlementsByPersonId(orderBy: ID_ASC) {{ nodes {{ id scheme startMonth monthlyAmountFen {status} }} }} "
-        f"eventsByPersonId(orderBy: [RECORDED_AT_DESC, ID_DESC], first: {Q3_LAST}) {{ nodes {{ {PG_EVENT_FIELDS} }} }} "
-        "} } }"
-    )
+PG_Q3 = (
+    "query Q3($first: Int!, $code: String!) { allPeople(first: $first, orderBy: ID_ASC, "
+    "filter: {regionByVillageId: {code: {startsWith: $code}}}) { nodes { id name idNumber "
+    "entitlementsByPersonId(orderBy: ID_ASC) { nodes { id scheme startMonth monthlyAmountFen "
+    "entitlementStateByEntitlementId { status } } } "
+    f"eventsByPersonId(orderBy: [RECORDED_AT_DESC, ID_DESC], first: {Q3_LAST}) {{ nodes {{ {PG_EVENT_FIELDS} }} }} "
+    "} } }"
+)
 
 
 PG_Q4 = (
-    "query Q4($first: Int!) { allPeople(first: $first, orderBy: ID_ASC) { nodes { id name birthDate sex "
+    "query Q4($first: Int!) { allPeople(first: $first, orderBy: ID_ASC) { nodes { id name sex "
     f"eventsByPersonId(orderBy: [RECORDED_AT_ASC, ID_ASC]) {{ nodes {{ {PG_EXPORT_EVENT_FIELDS} }} }} }} }} }}"
 )
 
@@ -243,27 +227,19 @@ class Server:
 
     def first_request(self, query: str, p: Params) -> tuple[str, bytes]:
         """(path, body) of the operation's first request."""
-        f = self.features
         if self.name == "casehub":
             if query == "Q1":
                 return "/graphql", casehub_request(CASEHUB_Q1, {"n": p.typical_id_number})
             if query == "Q2":
                 return "/graphql", casehub_request(CASEHUB_Q2, {"n": p.heavy_id_number})
             if query == "Q3":
-                variables: dict[str, Any] = {"first": Q3_FIRST}
-                if f.recipients_filter:
-                    variables["code"] = p.township_code
-                else:  # the township's recipients have consecutive ids: start the page before its first
-                    from casehub.schema.pagination import encode_cursor
-
-                    variables["after"] = encode_cursor(p.township_first_person_id - 1)
-                return "/graphql", casehub_request(_casehub_q3(f), variables)
-            return "/graphql", casehub_request(CASEHUB_Q4, {"first": min(Q4_RECIPIENTS, f.max_page_size)})
+                return "/graphql", casehub_request(CASEHUB_Q3, {"first": Q3_FIRST, "code": p.township_code})
+            return "/graphql", casehub_request(CASEHUB_Q4, {"first": min(Q4_RECIPIENTS, self.features.max_page_size)})
         if self.name == "postgraphile":
             body = {
                 "Q1": (PG_Q1, {"n": p.typical_id_number}),
                 "Q2": (PG_Q2, {"n": p.heavy_id_number}),
-                "Q3": (_pg_q3(f), {"first": Q3_FIRST, "code": p.township_code}),
+                "Q3": (PG_Q3, {"first": Q3_FIRST, "code": p.township_code}),
                 "Q4": (PG_Q4, {"first": Q4_RECIPIENTS}),
             }[query]
             return "/graphql", casehub_request(*body)
@@ -286,11 +262,6 @@ class Server:
         return casehub_request(CASEHUB_Q4, {**variables, "after": page["pageInfo"]["endCursor"]})
 
     def normalise(self, query: str, pages: list[dict]) -> dict:
-        answer = {"casehub": normalise_casehub, "postgraphile": normalise_postgraphile, "floor": normalise_floor}[
+        return {"casehub": normalise_casehub, "postgraphile": normalise_postgraphile, "floor": normalise_floor}[
             self.name
         ](query, pages)
-        if query == "Q3" and not self.features.entitlement_status:  # until casehub has Entitlement.status
-            for r in answer["recipients"]:
-                for e in r["entitlements"]:
-                    e.pop("status", None)
-        return answer

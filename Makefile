@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # (CI sets CASEHUB_TEST_REQUIRE_POSTGRES=1 to make that a failure instead).
 export CASEHUB_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test setup assets migrate demo serve schema lint
+.PHONY: run test setup assets migrate demo serve schema lint bench
 
 run: setup ## set up, migrate, load the demo county if empty, serve on 127.0.0.1:8000
 	$(BIN)/casehub migrate
@@ -36,3 +36,7 @@ schema: $(STAMP) ## export the GraphQL schema to schema.graphql
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench plugins
+
+bench: setup ## the read benchmark against PostGraphile and the floor, plus imports and sweep (~15 min; docs/PERFORMANCE.md)
+	$(BIN)/pip install --quiet -r bench/requirements.txt
+	$(BIN)/python -m bench.run

@@ -110,6 +110,25 @@ def recent_events(viewer: Viewer, person_ids: Sequence[int], last: int) -> Query
     return events(viewer).filter(person_id__in=list(person_ids)).annotate(newer=_NEWER).filter(newer__lt=last)
 
 
+async def recent_events_postgres(viewer: Viewer, person_ids: Sequence[int], last: int) -> list[Event]:
+    """`recent_events` for PostgreSQL, oldest first: the same rows in linear time.
+
+    The correlated count visits every pair of a person's events (4.5 million for a timeline of
+    3,000); here each person's last `last` rows come from one backward range scan of the
+    (person_id, recorded_at) index that stops after `last` rows (LATERAL ... LIMIT).
+    """
+    ids = [int(i) for i in person_ids]
+    if viewer.role not in COUNTY_WIDE:
+        ids = list(await persons(viewer).filter(id__in=ids).values_list("id", flat=True))
+    if not ids:
+        return []
+    return await Event.raw(
+        "SELECT e.* FROM unnest(ARRAY[{ids}]::int[]) AS p(id) CROSS JOIN LATERAL ("
+        '  SELECT * FROM "event" WHERE "person_id" = p.id ORDER BY "recorded_at" DESC, "id" DESC LIMIT {last}'
+        ') e ORDER BY e."recorded_at", e."id"'.format(ids=",".join(map(str, ids)), last=int(last))
+    )
+
+
 def is_county_wide(viewer: Viewer) -> bool:
     return viewer.role in COUNTY_WIDE
 

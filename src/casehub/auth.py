@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import jwt
+from tortoise.connection import get_connection
 
 from casehub.config import Settings
 from casehub.domain import Role
@@ -76,30 +77,59 @@ def mint_token(settings: Settings, staff: Staff, *, ttl: dt.timedelta = dt.timed
 
 
 def decode_token(settings: Settings, token: str) -> int:
-    """The staff id in a valid token; expired, tampered or foreign tokens are refused."""
+    """The staff id in a valid token; expired, tampered or foreign tokens are refused.
+
+    A token already verified with this secret is not verified again (its signature cannot have
+    changed); only its expiry is checked.
+    """
+    known = _verified.get((settings.secret, token))
+    if known is not None:
+        staff_id, expires = known
+        if expires > dt.datetime.now(dt.UTC).timestamp():
+            return staff_id
+        raise AuthError("the access token has expired")
+    staff_id, expires = _verify(settings, token)
+    if len(_verified) >= _VERIFIED_MAX:
+        _verified.clear()
+    _verified[(settings.secret, token)] = (staff_id, expires)
+    return staff_id
+
+
+_VERIFIED_MAX = 4096  # tokens remembered per process; cleared when full
+_verified: dict[tuple[str, str], tuple[int, float]] = {}
+
+
+def _verify(settings: Settings, token: str) -> tuple[int, float]:
     try:
         claims = jwt.decode(
             token, settings.secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
             options={"require": ["exp", "sub", "aud", "iss"]},
         )
-        return int(claims["sub"])
+        return int(claims["sub"]), float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise AuthError("the access token has expired") from None
     except (jwt.InvalidTokenError, ValueError):
         raise AuthError("the access token is not valid") from None
 
 
+# Every request reads the account (a changed or deactivated account takes effect at once): one
+# hand-written statement, since building the equivalent ORM query costs more than running it.
+_VIEWER_SQL = (
+    "SELECT s.id, s.username, s.role, r.code, s.region_id, s.unit_id FROM staff s "
+    "LEFT JOIN region r ON r.id = s.region_id WHERE s.id = {p} AND s.active"
+)
+
+
 async def viewer_for_staff(staff_id: int) -> Viewer:
-    staff = await Staff.get_or_none(id=staff_id, active=True).select_related("region")
-    if staff is None:
+    connection = get_connection("default")
+    placeholder = "$1" if connection.capabilities.dialect == "postgres" else "?"
+    _, rows = await connection.execute_query(_VIEWER_SQL.format(p=placeholder), [staff_id])
+    if not rows:
         raise AuthError("the access token names no active staff account")
+    staff_id, username, role, region_code, region_id, unit_id = tuple(rows[0])
     return Viewer(
-        staff_id=staff.id,
-        username=staff.username,
-        role=staff.role,
-        region_code=staff.region.code if staff.region else None,
-        region_id=staff.region_id,
-        unit_id=staff.unit_id,
+        staff_id=staff_id, username=username, role=Role(role), region_code=region_code, region_id=region_id,
+        unit_id=unit_id,
     )
 
 

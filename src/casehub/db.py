@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.exceptions import DBConnectionError
 from tortoise.migrations.executor import MigrationExecutor
@@ -32,9 +33,31 @@ def connection_lost(exc: BaseException) -> bool:
     return any(_caused_by(exc, kind) for kind in CONNECTION_ERRORS)
 
 
+class SessionlessConnection(asyncpg.Connection):
+    """A pooled connection handed back without asyncpg's reset statement.
+
+    asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;` each time a
+    connection goes back to the pool, and tortoise takes one from the pool for every query: a second
+    round trip per query. casehub keeps no session state (no SET, LISTEN, cursors held across
+    queries, or session advisory locks: the audit chain's lock is transaction-scoped), and asyncpg
+    still ends any open transaction on release.
+    """
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+def _connection(database_url: str) -> str | dict[str, Any]:
+    if not database_url.startswith(("postgres://", "postgresql://")):
+        return database_url
+    config = expand_db_url(database_url)
+    config["credentials"]["connection_class"] = SessionlessConnection
+    return config
+
+
 def tortoise_config(database_url: str) -> dict[str, Any]:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             APP: {
                 "models": ["casehub.models"],

@@ -8,11 +8,14 @@ import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
+    ValidationCache,
 )
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
@@ -65,6 +68,7 @@ Mutation = merge_types(
 )
 
 LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
+DOCUMENT_CACHE_SIZE = 512  # parsed and validated documents kept per process (LRU): a client's few documents
 
 
 def _is_internal(error: GraphQLError) -> bool:
@@ -75,11 +79,21 @@ def _is_internal(error: GraphQLError) -> bool:
 
 @functools.cache
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    """One schema per mode, built once per process."""
+    """One schema per mode, built once per process.
+
+    Parsing and validating a document costs more than answering a small query, so both are cached
+    (LRU, keyed by the document text and the validation rules). The limiters' rules are built once
+    here: a rule class built per request would make every validation a cache miss.
+    """
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=LIMITS["max_depth"]).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]).validation_rules,
+    ]
     extensions = [
-        lambda: QueryDepthLimiter(max_depth=LIMITS["max_depth"]),
         lambda: MaxTokensLimiter(max_token_count=LIMITS["max_tokens"]),
-        lambda: MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(limit_rules),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: MaskErrors(should_mask_error=_is_internal),
         RefuseNulCharacters,
     ]

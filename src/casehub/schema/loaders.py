@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from strawberry.dataloader import DataLoader
+from tortoise.connection import get_connection
 
 from casehub import access
 from casehub.auth import Viewer
@@ -47,8 +48,13 @@ def _recent_events(viewer: Viewer) -> DataLoader:
         for person_id, last in keys:
             by_last[last].append(person_id)
         grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
+        postgres = get_connection("default").capabilities.dialect == "postgres"
         for last, ids in by_last.items():
-            for row in await access.recent_events(viewer, ids, last).order_by("recorded_at", "id"):
+            if postgres:
+                rows = await access.recent_events_postgres(viewer, ids, last)
+            else:
+                rows = await access.recent_events(viewer, ids, last).order_by("recorded_at", "id")
+            for row in rows:
                 grouped[(row.person_id, last)].append(row)
         return [grouped[k] for k in keys]
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from casehub import access
 from casehub.auth import Permission
@@ -10,6 +11,21 @@ from casehub.schema.permissions import has
 from casehub.schema.recipients import filters
 from casehub.schema.recipients.inputs import RecipientFilterInput, RecipientOrderInput
 from casehub.schema.recipients.types import Recipient
+
+
+def _selects(info: strawberry.Info, name: str) -> bool:
+    """Whether the query asks for `name` directly under this field, fragments included (counting costs a scan)."""
+
+    def found(selections: list) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == name:
+                    return True
+            elif found(selection.selections):  # a fragment spread or an inline fragment
+                return True
+        return False
+
+    return any(found(field.selections) for field in info.selected_fields)
 
 
 @strawberry.type
@@ -41,7 +57,7 @@ class RecipientQueries:
         order = order_by or RecipientOrderInput()
         order_name = f"{order.field.value}:{order.direction.value}"
         query = filters.filtered(context.viewer, filter, today=context.today, policy=context.policy)
-        total = await query.count()
+        total = await query.count() if _selects(info, "totalCount") else 0
         page, annotation = filters.ordered_page(
             context.viewer, query, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1
         )

@@ -125,9 +125,14 @@ class TimelineEvent(relay.Node):
         return StaffMember(username=row.username, name=row.name, role=row.role) if row else None
 
     @strawberry.field(description="The earlier event this one retracts or amends (R-TL-1).")
-    async def corrects(self, info: strawberry.Info) -> TimelineEvent | None:
+    def corrects(self, info: strawberry.Info) -> TimelineEvent | None:
+        # A plain function that hands graphql-core a coroutine only when there is something to load:
+        # graphql-core runs every awaitable field as a task, and most events correct nothing.
         if self.corrects_id is None:
             return None
+        return self._load_corrects(info)  # type: ignore[return-value]
+
+    async def _load_corrects(self, info: strawberry.Info) -> TimelineEvent | None:
         row = await info.context.loaders.event.load(self.corrects_id)
         return TimelineEvent.from_model(row, self.known_at) if row else None
 

@@ -102,3 +102,17 @@ async def test_nul_characters_are_refused_before_anything_runs(db):
         ):
             answer = (await client.post("/graphql", json=body, headers=admin)).json()
             assert answer["errors"][0]["message"] == "text may not contain the control character U+0000"
+
+
+async def test_a_value_no_column_can_hold_is_a_clear_error_not_a_masked_one(db):
+    """Found by the fuzzer: an 18-digit village code reached a filter on a 12-character column."""
+    from casehub.domain import Role
+
+    await factories.region_tree()
+    admin = factories.bearer(await factories.staff(Role.COUNTY_ADMIN))
+    app = create_app(factories.SETTINGS, manage_database=False)
+    query = """mutation { createPublicNotice(input: {period: "2026-H2", postedOn: "2026-09-28", tipoffPhone: "0872-1",
+        villageCode: "532922195001013651"}) { errors { message } } }"""
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        answer = (await client.post("/graphql", json={"query": query}, headers=admin)).json()
+    assert "18 > 12" in answer["errors"][0]["message"]

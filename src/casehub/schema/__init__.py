@@ -19,6 +19,7 @@ from strawberry.extensions import (
 )
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
+from tortoise.exceptions import ValidationError as FieldValueError
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
@@ -74,7 +75,9 @@ DOCUMENT_CACHE_SIZE = 512  # parsed and validated documents kept per process (LR
 def _is_internal(error: GraphQLError) -> bool:
     """Mask everything but casehub's own expected errors, GraphQL's validation errors and malformed ids."""
     original = error.original_error
-    return original is not None and not isinstance(original, CasehubError | GlobalIDValueError)
+    # tortoise's ValidationError is a value the client sent that no column can hold (e.g. a code too long)
+    expected = CasehubError | GlobalIDValueError | FieldValueError
+    return original is not None and not isinstance(original, expected)
 
 
 @functools.cache

@@ -6,6 +6,10 @@ village assistant sees their village; township staff everything whose code
 starts with their township's (the GB/T 2260 prefix rule); a unit handler the
 recipients of their unit's entitlements; county-level roles everyone.
 
+Money and casework records (payment lines, recovery cases, duplicate receipts, investigations,
+approval requests) follow the person they concern (`person_scoped`); payroll months are the
+county bureau's own.
+
 The processes' records follow the same rule through the region or unit they belong to
 (`covers_region`, `covers_unit`); spot checks and referrals are the county bureau's own.
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tortoise.expressions import RawSQL, Subquery
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from casehub.auth import Permission, Viewer
@@ -30,6 +35,7 @@ from casehub.models import (
     Entitlement,
     EntitlementState,
     Event,
+    Investigation,
     InvestigationReferral,
     KeyGroupFact,
     Person,
@@ -189,3 +195,16 @@ def key_group_facts(viewer: Viewer) -> QuerySet[KeyGroupFact]:
 
 def referrals(viewer: Viewer) -> QuerySet[InvestigationReferral]:
     return InvestigationReferral.all() if viewer.role in COUNTY_WIDE else _nothing(InvestigationReferral.all())
+
+
+def person_scoped(viewer: Viewer, model: type[Model]) -> QuerySet:
+    """Records of `model` (with a `person` key) about the persons the viewer sees."""
+    if viewer.role in COUNTY_WIDE:
+        return model.all()
+    return model.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
+
+
+def investigations(viewer: Viewer) -> QuerySet[Investigation]:
+    if viewer.role in COUNTY_WIDE:
+        return Investigation.all()
+    return Investigation.filter(subject_id__in=Subquery(persons(viewer).values_list("id", flat=True)))

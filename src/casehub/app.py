@@ -21,6 +21,8 @@ from tortoise import Tortoise
 from tortoise.connection import get_connection
 
 from casehub import db
+from casehub.auth import AuthError
+from casehub.casework.alerts import AlertHub
 from casehub.config import Settings
 from casehub.schema import build_schema
 from casehub.schema.context import Context
@@ -32,15 +34,28 @@ log = logging.getLogger("casehub")
 class CasehubGraphQL(OfflineGraphQL):
     """The GraphQL view (and, outside production, the offline GraphiQL page)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, alerts: AlertHub | None = None) -> None:
         super().__init__(
             build_schema(production=settings.production),
             graphql_ide=None if settings.production else "graphiql",
         )
         self.settings = settings
+        self.alerts = alerts
 
     async def get_context(self, request, response=None) -> Context:  # type: ignore[override]
-        return await Context.build(request, self.settings)
+        context = await Context.build(request, self.settings)
+        context.alerts = self.alerts
+        return context
+
+    async def on_ws_connect(self, context: Context):  # type: ignore[override]
+        """Accept a token in the connection_init payload; refuse the connection if it is invalid."""
+        from strawberry.exceptions import ConnectionRejectionError
+
+        try:
+            await context.authenticate_connection()
+        except AuthError as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from None
+        return await super().on_ws_connect(context)
 
     def encode_json(self, data: object) -> bytes:
         """orjson: a 20,000-object answer encodes in a tenth of the standard library's time."""
@@ -70,19 +85,27 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     """Build the app; with `manage_database=False` the caller owns the tortoise connection (tests)."""
     settings = settings or Settings.from_env()
 
+    alerts = AlertHub()  # investigators' findings for this process's subscribers
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if not manage_database:
-            yield
+            await alerts.start(settings.database_url)
+            try:
+                yield
+            finally:
+                await alerts.stop()
             return
         await db.init_db(settings.database_url, global_fallback=True)
         try:
             await db.ensure_migrated()
+            await alerts.start(settings.database_url)
             yield
         finally:
+            await alerts.stop()
             await Tortoise.close_connections()
 
-    graphql = CasehubGraphQL(settings)
+    graphql = CasehubGraphQL(settings, alerts)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -91,4 +114,6 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     if not settings.production:
         routes += asset_routes()
     handlers = dict.fromkeys(db.CONNECTION_ERRORS, database_unavailable)
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)  # type: ignore[arg-type]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=handlers)  # type: ignore[arg-type]
+    app.state.alerts = alerts
+    return app

@@ -40,7 +40,7 @@ async def insert_rows(
         return len(objects)
     arrays = []
     selects = []
-    for i, (name, type_) in enumerate(columns):
+    for i, (_, type_) in enumerate(columns):
         values = [row[i] for row in rows]
         if type_ == JSONB:
             arrays.append([orjson.dumps(v).decode() for v in values])

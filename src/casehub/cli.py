@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable, Coroutine
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -487,6 +488,100 @@ def remind(
         err_console.print(f"  failed: {failure}")
     if report.failed:
         raise typer.Exit(1)
+
+
+@command
+def sweep(
+    month: Annotated[str, typer.Option(help="the payroll month, YYYY-MM")],
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", help="the day to judge by (YYYY-MM-DD, within the month); default today, or the last day "
+        "of a past month")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes on PostgreSQL; 0 = one per core")] = 1,
+    out: Annotated[Path, typer.Option(help="folder for the adjustment list (XLSX)")] = Path("."),
+    staff: StaffOption = None,
+) -> None:
+    """The monthly sweep: statuses, suspensions, the month's payroll lines, recoveries (R-PAY-4), duplicate
+    receipt (R-DUP-1) and the finance office's adjustment list. Safe to run again."""
+    import os
+
+    from casehub.payroll.runs import parse_month
+    from casehub.payroll.sweep import sweep as run_sweep
+    from casehub.policy import load_policy
+
+    first = parse_month(month)
+    day = _day(as_of) if as_of else None
+
+    async def work(settings: Settings):
+        operator = await _operator(staff)
+        with console.status(f"sweeping {first:%Y-%m}") as status:
+            def progress(done: int, total: int) -> None:
+                status.update(f"sweeping {first:%Y-%m}: batch {done}/{total}")
+
+            return await run_sweep(
+                first, as_of=day, policy=load_policy(settings.policy_dir),
+                policy_dir=str(settings.policy_dir) if settings.policy_dir else None,
+                workers=workers or os.cpu_count() or 1, database_url=settings.database_url, report_dir=out,
+                staff_id=operator.staff_id, progress=progress,
+            )
+
+    summary = _in_database(work)
+    changes = ", ".join(f"{k.lower()} {v}" for k, v in summary.status_changes.items()) or "none"
+    console.print(
+        f"swept {summary.month:%Y-%m} as of {summary.as_of} in {summary.seconds} s: {summary.persons} recipients, "
+        f"{summary.entitlements} entitlements; status changes: {changes}; held (certification in processing): "
+        f"{summary.held}"
+    )
+    if summary.run_status == "OPEN":
+        console.print(f"payroll {summary.month:%Y-%m}: {summary.lines} lines, {summary.lines_fen} fen planned")
+    else:
+        console.print(f"payroll {summary.month:%Y-%m} is closed: its lines were not changed")
+    console.print(
+        f"overpaid months {summary.overpaid_months}, recovery cases opened {summary.recovery_cases_opened} "
+        f"(changed {summary.recovery_changes}), duplicate receipts opened {summary.duplicates_opened}"
+    )
+    console.print(f"adjustment list: {summary.report_path}")
+
+
+payroll_app = typer.Typer(help="Payroll months: close a month once paid (it never changes afterwards).",
+                          no_args_is_help=True)
+app.add_typer(payroll_app, name="payroll")
+
+
+@payroll_app.command("close")
+@guarded
+def payroll_close(
+    month: Annotated[str, typer.Option(help="the payroll month, YYYY-MM")],
+    staff: Annotated[str, typer.Option("--as", help="the staff account closing it (PAYROLL permission)")],
+) -> None:
+    """Close a swept payroll month (earlier months first): from then on it never changes (R-PAY-4)."""
+    from casehub.auth import Permission
+    from casehub.errors import ValidationError
+    from casehub.payroll.runs import close_run, parse_month
+
+    first = parse_month(month)
+
+    async def work(settings: Settings):
+        operator = await _operator(staff)
+        if not operator.can(Permission.PAYROLL):
+            raise ValidationError("as", "NOT_PERMITTED", f"{staff} lacks permission PAYROLL")
+        return await close_run(first, staff_id=operator.staff_id)
+
+    run = _in_database(work)
+    console.print(f"payroll {run.month:%Y-%m} closed: {run.line_count} lines, {run.total_fen} fen")
+
+
+@payroll_app.command("show")
+@guarded
+def payroll_show() -> None:
+    """The payroll months on record, latest first."""
+    from casehub.models import PayrollRun
+
+    async def work(settings: Settings):
+        return await PayrollRun.all().order_by("-month").limit(24).values_list(
+            "month", "status", "line_count", "total_fen", "closed_at")
+
+    _table("payroll months", ["month", "status", "lines", "total fen", "closed at"],
+           [[f"{m:%Y-%m}", s, n, t, c] for m, s, n, t, c in _in_database(work)])
 
 
 async def _development_token(settings: Settings) -> str | None:

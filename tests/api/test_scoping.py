@@ -57,13 +57,26 @@ PROCESS_MUTATIONS = {
     "recordHomeVisit", "recordReminder",
 }  # fmt: skip
 
+# Payroll and casework (issue 6 part B): the role matrix is in tests/casework/test_api.py.
+MONEY_FIELDS = {
+    "payrollRun", "payrollRuns", "sweepRuns", "recoveryCases", "duplicateReceipts", "investigations",
+    "approvalRequests",
+}  # fmt: skip
+MONEY_MUTATIONS = {
+    "closePayrollMonth", "recordRepayment", "requestRecoveryWaiver", "requestInstalmentPlan",
+    "requestDecisionOverride", "approveRequest", "rejectRequest", "openInvestigation", "transitionInvestigation",
+    "linkToInvestigation", "recordAccountability", "requestReopenInvestigation", "resolveDuplicateReceipt",
+}  # fmt: skip
+
 
 def test_every_root_field_is_covered():
     schema = build_schema()
     queries = set(schema._schema.query_type.fields)
     mutations = set(schema._schema.mutation_type.fields)
-    assert queries - COVERED - PROCESS_FIELDS == set(), "add the new root field to the role matrix"
-    assert mutations - COVERED_MUTATIONS - PROCESS_MUTATIONS == set(), "add the new mutation to the role matrix"
+    assert queries - COVERED - PROCESS_FIELDS - MONEY_FIELDS == set(), "add the new root field to the role matrix"
+    assert mutations - COVERED_MUTATIONS - PROCESS_MUTATIONS - MONEY_MUTATIONS == set(), (
+        "add the new mutation to the role matrix"
+    )
 
 
 @pytest.fixture

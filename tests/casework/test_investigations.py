@@ -106,14 +106,28 @@ async def test_r_acc_3_life_cycle_with_accountability_referral_and_reopening(ove
 
 
 async def test_open_investigation_for_part_a_origins(overpaid):
-    """Tip-offs and spot-check findings (part A) call open_investigation with their own ids."""
-    tip = await investigations.open_investigation(
-        overpaid.person.id, "TIP_OFF", 41, None, "群众举报：本人已去世"
+    """Tip-offs and spot-check findings (part A) refer a matter; opening an investigation for the
+    referral takes it up (sets the referral's investigation) and links it."""
+    from tortoise.transactions import in_transaction
+
+    from casehub.models import InvestigationReferral
+    from casehub.processes.referrals import refer
+    from casehub.processes.vocabulary import ReferralSource
+
+    async with in_transaction() as conn:
+        referral = await refer(ReferralSource.TIP_OFF, summary="群众举报：本人已去世", person_id=overpaid.person.id,
+                               region_id=None, actor_id=None, using=conn)
+    inv = await investigations.open_investigation(
+        overpaid.person.id, "REFERRAL", referral.id, overpaid.investigator.id, "举报核查"
     )
-    assert tip.origin_type is OriginType.TIP_OFF and tip.opened_by_id is None
-    assert await InvestigationLink.filter(investigation_id=tip.id).values_list("kind", "target_id") == [
-        (LinkKind.TIP_OFF, 41)
+    assert inv.origin_type is OriginType.REFERRAL
+    assert (await InvestigationReferral.get(id=referral.id)).investigation_id == inv.id
+    assert await InvestigationLink.filter(investigation_id=inv.id).values_list("kind", "target_id") == [
+        (LinkKind.REFERRAL, referral.id)
     ]
+    with pytest.raises(ValidationError) as missing_origin:
+        await investigations.open_investigation(overpaid.person.id, OriginType.TIP_OFF, 999_999, None, "x")
+    assert missing_origin.value.field == "originId"
     with pytest.raises(ValidationError) as unknown:
         await investigations.open_investigation(999_999, OriginType.STAFF, None, None, "x")
     assert unknown.value.field == "subjectId"

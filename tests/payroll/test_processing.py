@@ -25,7 +25,7 @@ async def _overdue_in_april():
 
 
 async def test_in_processing_is_defined_by_intake_status_age_and_batch(db):
-    clerk, person = await _overdue_in_april()
+    _, person = await _overdue_in_april()
     policy = default_policy()
     now = at(dt.date(2025, 4, 30), 18)
     running = await ImportBatch.create(adapter="data_comparison", filename="f.csv", sha256="0" * 64, status="RUNNING")
@@ -77,7 +77,7 @@ async def test_judicial_suspension_is_never_held(db):
     from casehub.domain import CustodyMeasure, EventType
     from tests.payroll.helpers import record
 
-    clerk, person = await _overdue_in_april()
+    _, person = await _overdue_in_april()
     await certify(person, dt.date(2025, 3, 1))  # certified: nothing overdue
     await record(person, EventType.CUSTODY_STARTED, dt.date(2025, 3, 10), measure=CustodyMeasure.ARREST,
                  case_ref="漾公刑拘字2025-1")

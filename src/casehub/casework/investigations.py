@@ -39,10 +39,10 @@ from casehub.models import (
 )
 
 IS = InvestigationStatus
-# The model behind each link kind; kinds whose model is not installed (part A's) are linked unchecked.
+# The model behind each link kind (a spot-check finding is recorded on its sampled item).
 LINK_MODELS: dict[LinkKind, str] = {
     LinkKind.TIP_OFF: "TipOff",
-    LinkKind.SPOT_CHECK_FINDING: "SpotCheckFinding",
+    LinkKind.SPOT_CHECK_FINDING: "SpotCheckItem",
     LinkKind.REFERRAL: "InvestigationReferral",
     LinkKind.EVENT: "Event",
     LinkKind.RECOVERY_CASE: "RecoveryCase",
@@ -75,7 +75,8 @@ async def open_investigation(
     """Open an investigation of a person, or return the one already open for the same origin.
 
     The origin (a tip-off, a spot-check finding, a referral, a recovery case, a duplicate
-    receipt) is linked to it (R-ACC-3). Joins the caller's transaction when `using` is given.
+    receipt) is linked to it (R-ACC-3); a referral (part A's `InvestigationReferral`) is marked as
+    taken up. Joins the caller's transaction when `using` is given.
     """
     if using is None:
         async with in_transaction() as conn:
@@ -86,6 +87,10 @@ async def open_investigation(
     summary = _required(summary, "summary", "a summary")
     if not await Person.filter(id=subject_person_id).using_db(using).exists():
         raise ValidationError("subjectId", Code.NOT_FOUND, f"no recipient {subject_person_id}")
+    if origin in ORIGIN_LINKS:
+        model = getattr(models, LINK_MODELS[ORIGIN_LINKS[origin]])
+        if origin_id is None or not await model.filter(id=origin_id).using_db(using).exists():
+            raise ValidationError("originId", Code.NOT_FOUND, f"no {origin.lower()} {origin_id}")
     if origin_id is not None:
         existing = await Investigation.filter(
             origin_type=origin, origin_id=origin_id, status__not=IS.CLOSED
@@ -104,6 +109,10 @@ async def open_investigation(
         await InvestigationLink.create(
             investigation_id=investigation.id, kind=ORIGIN_LINKS[origin], target_id=origin_id, added_by_id=opened_by,
             note="origin", using_db=using,
+        )
+    if origin is OriginType.REFERRAL and origin_id is not None:
+        await models.InvestigationReferral.filter(id=origin_id, investigation_id=None).using_db(using).update(
+            investigation_id=investigation.id
         )
     await append_audit(
         "OPEN_INVESTIGATION", "investigation", investigation.id, actor_id=opened_by, using=using,
@@ -191,8 +200,8 @@ async def link(
     kind = LinkKind(kind)
     async with in_transaction() as conn:
         investigation = await _locked(investigation_id, conn)
-        model = getattr(models, LINK_MODELS[kind], None)
-        if model is not None and not await model.filter(id=target_id).using_db(conn).exists():
+        model = getattr(models, LINK_MODELS[kind])
+        if not await model.filter(id=target_id).using_db(conn).exists():
             raise ValidationError("targetId", Code.NOT_FOUND, f"no {kind.lower()} {target_id}")
         existing = await InvestigationLink.filter(
             investigation_id=investigation.id, kind=kind, target_id=target_id
@@ -240,7 +249,9 @@ async def record_accountability(
     if isinstance(amount_lost_fen, bool) or not isinstance(amount_lost_fen, int) or amount_lost_fen < 0:
         raise ValidationError("amountLostFen", Code.INVALID, "the amount lost is a whole number of fen, zero or more")
     if kind is AccountabilityKind.CERTIFICATION_FAILURE and responsible_person_id is not None:
-        raise ValidationError("responsiblePersonId", Code.INVALID, "a certification failure names staff, not a recipient")
+        raise ValidationError(
+            "responsiblePersonId", Code.INVALID, "a certification failure names staff, not a recipient"
+        )
     async with in_transaction() as conn:
         investigation = await _locked(investigation_id, conn)
         if investigation.status not in (IS.CONCLUDED_SUBSTANTIATED, IS.REFERRED):

@@ -53,7 +53,9 @@ class InvestigationTransition(Model):
     note = fields.TextField(default="")
     by = fields.ForeignKeyField("casehub.Staff", related_name=False, null=True, on_delete=fields.RESTRICT)
     at = fields.DatetimeField(auto_now_add=True)
-    approval = fields.ForeignKeyField("casehub.ApprovalRequest", related_name=False, null=True, on_delete=fields.RESTRICT)
+    approval = fields.ForeignKeyField(
+        "casehub.ApprovalRequest", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
 
     class Meta:
         table = "investigation_transition"

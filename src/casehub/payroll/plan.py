@@ -249,14 +249,14 @@ def _plan_entitlement(
         this_month = planned
         now_normal = sum(p.amount_fen for p in planned if p.kind is LineKind.NORMAL) + paid.get(month, 0)
     else:
-        this_month = [PlannedLine(eid, person_id, ln.benefit_month, ln.amount_fen, LineKind(ln.kind), "") for ln in current]
+        this_month = [
+            PlannedLine(eid, person_id, ln.benefit_month, ln.amount_fen, LineKind(ln.kind), "") for ln in current
+        ]
         now_normal = sum(ln.amount_fen for ln in current if ln.kind == LineKind.NORMAL)
 
     _overpaid(plan, person_id, er, paid_closed, overrides, ctx)
-    if ctx.previous_run:
-        previous = previous_normal
-    else:  # the first payroll month on record: compare with what the engine says was due last month
-        previous = due(prev_month, m - 1)[0] if m - 1 >= month_index(start) else 0
+    # In the first payroll month on record, compare with what the engine says was due last month.
+    previous = previous_normal if ctx.previous_run else (due(prev_month, m - 1)[0] if m > month_index(start) else 0)
     _rows(plan, person_id, er, start, d_now, this_month, now_normal, previous, held, (eid, month) in overrides, ctx)
 
 

@@ -71,7 +71,9 @@ async def resolve_intake(
     if status is IntakeStatus.RECEIVED:
         raise ValidationError("status", Code.INVALID, "resolve an intake as APPLIED or REJECTED")
     if intake.status is not IntakeStatus.RECEIVED:
-        raise ValidationError("externalRef", Code.ALREADY_DECIDED, f"intake {external_ref!r} is already {intake.status}")
+        raise ValidationError(
+            "externalRef", Code.ALREADY_DECIDED, f"intake {external_ref!r} is already {intake.status}"
+        )
     intake.status = status
     intake.resolved_at = dt.datetime.now(dt.UTC)
     intake.event_id = event_id

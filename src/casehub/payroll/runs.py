@@ -83,10 +83,9 @@ async def close_run(month: dt.date, *, staff_id: int | None) -> PayrollRun:
             raise ValidationError(
                 "month", Code.NOT_SWEPT, f"run `casehub sweep --month {month:%Y-%m}` before closing the month"
             )
-        count = await PaymentLine.filter(run_id=run.id).using_db(conn).count()
-        total = await PaymentLine.filter(run_id=run.id).using_db(conn).annotate(t=Sum("amount_fen")).first().values_list(
-            "t", flat=True
-        )
+        lines = PaymentLine.filter(run_id=run.id).using_db(conn)
+        count = await lines.count()
+        total = await lines.annotate(t=Sum("amount_fen")).first().values_list("t", flat=True)
         run.status = RunStatus.CLOSED
         run.closed_at = dt.datetime.now(dt.UTC)
         run.closed_by_id = staff_id

@@ -46,7 +46,7 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from casehub.audit import append_audit
-from casehub.bulk import BIGINT, DATE, INT, JSONB, TEXT, TIMESTAMPTZ, insert_rows, is_postgres
+from casehub.bulk import DATE, INT, JSONB, TEXT, TIMESTAMPTZ, insert_rows, is_postgres
 from casehub.cases import SHANGHAI, load_cases, state_rows, today
 from casehub.casework import alerts, duplicates, recovery
 from casehub.casework.vocabulary import CaseworkErrorCode as Code
@@ -59,8 +59,8 @@ from casehub.models import (
     DuplicateReceipt,
     EntitlementState,
     PaymentLine,
-    Person,
     PayrollRun,
+    Person,
     RecoveryItem,
     StatusChange,
     SweepRun,

@@ -23,6 +23,9 @@ from tortoise.exceptions import ValidationError as FieldValueError
 
 from casehub.auth import Permission
 from casehub.errors import CasehubError
+from casehub.schema.casework.mutations import CaseworkMutations
+from casehub.schema.casework.queries import CaseworkQueries
+from casehub.schema.casework.subscriptions import CaseworkSubscriptions
 from casehub.schema.dashboards.queries import DashboardQueries
 from casehub.schema.death_reports.mutations import DeathReportMutations
 from casehub.schema.death_reports.queries import DeathReportQueries
@@ -31,6 +34,8 @@ from casehub.schema.key_groups.mutations import KeyGroupMutations
 from casehub.schema.key_groups.queries import KeyGroupQueries
 from casehub.schema.notices.mutations import NoticeMutations
 from casehub.schema.notices.queries import NoticeQueries
+from casehub.schema.payroll.mutations import PayrollMutations
+from casehub.schema.payroll.queries import PayrollQueries
 from casehub.schema.permissions import has
 from casehub.schema.recipients.queries import RecipientQueries
 from casehub.schema.referrals.queries import ReferralQueries
@@ -55,7 +60,8 @@ def _query_type() -> type:
         "Query",
         (
             NodeQueries, ViewerQueries, RecipientQueries, RegionQueries, DashboardQueries, DeathReportQueries,
-            NoticeQueries, SpotCheckQueries, KeyGroupQueries, ReminderQueries, ReferralQueries,
+            NoticeQueries, SpotCheckQueries, KeyGroupQueries, ReminderQueries, ReferralQueries, PayrollQueries,
+            CaseworkQueries,
         ),
     )
 
@@ -64,9 +70,10 @@ Mutation = merge_types(
     "Mutation",
     (
         TimelineMutations, IdentityMutations, DeathReportMutations, NoticeMutations, SpotCheckMutations,
-        KeyGroupMutations, ReminderMutations,
+        KeyGroupMutations, ReminderMutations, PayrollMutations, CaseworkMutations,
     ),
 )
+Subscription = merge_types("Subscription", (CaseworkSubscriptions,))
 
 LIMITS = {"max_depth": 10, "max_tokens": 2000, "max_aliases": 15}  # documented in docs/API.md
 DOCUMENT_CACHE_SIZE = 512  # parsed and validated documents kept per process (LRU): a client's few documents
@@ -102,7 +109,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return CasehubSchema(query=_query_type(), mutation=Mutation, extensions=extensions)
+    return CasehubSchema(query=_query_type(), mutation=Mutation, subscription=Subscription, extensions=extensions)
 
 
 class CasehubSchema(strawberry.Schema):

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
@@ -36,6 +37,8 @@ class Context:
     loaders: Loaders = field(init=False)
     auth_error: AuthError | None = None
     today: dt.date = field(default_factory=today)  # the county's day, fixed for the whole request
+    alerts: Any = None  # the process's AlertHub (casehub.casework.alerts), for subscriptions
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init payload
 
     def __post_init__(self) -> None:
         self.fresh_loaders()
@@ -47,6 +50,16 @@ class Context:
     def fresh_loaders(self) -> Loaders:
         self.loaders = Loaders(self.viewer, self.policy)
         return self.loaders
+
+    async def authenticate_connection(self) -> None:
+        """A WebSocket client (a browser cannot set headers on it) sends its token in connection_init:
+        `{"Authorization": "Bearer <token>"}`; an invalid one is refused like a bad header."""
+        if self.viewer is not None or not self.connection_params:
+            return
+        header = self.connection_params.get("Authorization") or self.connection_params.get("authorization")
+        if isinstance(header, str):
+            self.viewer = await viewer_from_authorization(self.settings, header)
+            self.fresh_loaders()
 
     @classmethod
     async def build(cls, request: Request | WebSocket | None, settings: Settings) -> Context:

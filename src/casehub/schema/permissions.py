@@ -32,6 +32,25 @@ def has(permission: Permission) -> type[BasePermission]:
     return HasPermission
 
 
+def has_any(*permissions: Permission) -> type[BasePermission]:
+    """Any one of several permissions (e.g. deciding manual decisions of either kind, four eyes)."""
+
+    class HasAnyPermission(BasePermission):
+        message = "one of the permissions " + ", ".join(permissions) + " required"
+
+        def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:
+            context = info.context
+            if context.auth_error is not None:
+                raise context.auth_error
+            viewer = require_viewer(context.viewer)
+            if not any(viewer.can(p) for p in permissions):
+                raise PermissionDenied(f"role {viewer.role} lacks all of {', '.join(permissions)}")
+            return True
+
+    HasAnyPermission.__name__ = "HasAny" + "".join(p.title().replace("_", "") for p in permissions)
+    return HasAnyPermission
+
+
 def authenticated() -> type[BasePermission]:
     """Any signed-in staff member, whatever their role (e.g. the region list, `viewer`)."""
 
@@ -48,4 +67,4 @@ def authenticated() -> type[BasePermission]:
     return IsAuthenticated
 
 
-__all__ = ["PermissionDenied", "authenticated", "has"]
+__all__ = ["PermissionDenied", "authenticated", "has", "has_any"]

@@ -30,8 +30,8 @@ from casehub import db
 from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.cases import refresh_batch
-from casehub.policy import default_policy
 from casehub.idnumber import make_id_number
+from casehub.policy import default_policy
 
 HEADER = ["序号", "姓名", "身份证号码", "认证时间", "认证结果", "认证渠道", "流水号"]
 TARGET = 20_000  # rows/s

@@ -231,7 +231,7 @@ def _init_worker(database_url: str, policy_dir: str | None) -> None:
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    loop.run_until_complete(db.init_db(database_url))
+    loop.run_until_complete(db.init_db(database_url, global_fallback=True))  # tasks run in later contexts
     _worker["loop"] = loop
     _worker["policy"] = load_policy(policy_dir) if policy_dir else default_policy()
 

@@ -28,7 +28,10 @@ _EVENT_COLUMNS = ("id", "person_id", "type", "occurred_on", "recorded_at", "payl
 _EVENT_TYPES = {t.value: t for t in EventType}
 _SCHEMES = {s.value: s for s in Scheme}
 
-__all__ = ["SHANGHAI", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states", "state_rows", "today"]
+__all__ = [
+    "SHANGHAI", "STATE_COLUMNS", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states",
+    "state_rows", "state_values", "today",
+]  # fmt: skip
 
 
 async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) -> dict[int, CaseFacts]:
@@ -104,24 +107,29 @@ async def evaluate_persons(
     return {pid: evaluate(case, policy, as_of=as_of, known_at=known_at) for pid, case in cases.items()}
 
 
-def state_rows(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[EntitlementState]:
+# The projection's columns, in the order `state_values` gives them.
+STATE_COLUMNS = (
+    "entitlement_id", "person_id", "status", "causes", "last_certified_on", "next_due", "overdue_from", "remind_on",
+    "as_of", "computed_at", "explanation",
+)  # fmt: skip
+
+
+def state_values(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[tuple]:
+    """The projection's rows as plain tuples (`STATE_COLUMNS`): the sweep writes these in bulk
+    without building a model object per entitlement."""
     return [
-        EntitlementState(
-            entitlement_id=ent.entitlement_id,
-            person_id=result.person_id,
-            status=ent.status,
-            causes=",".join(ent.causes),
-            last_certified_on=ent.last_certified_on,
-            next_due=ent.next_due,
-            overdue_from=ent.overdue_from,
-            remind_on=ent.remind_on,
-            as_of=result.as_of,
-            computed_at=computed_at,
-            explanation=ent.explanation.as_dict(),
+        (
+            ent.entitlement_id, result.person_id, ent.status, ",".join(ent.causes), ent.last_certified_on,
+            ent.next_due, ent.overdue_from, ent.remind_on, result.as_of, computed_at, ent.explanation.as_dict(),
         )
         for result in results
         for ent in result.entitlements
     ]
+
+
+def state_rows(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[EntitlementState]:
+    rows = state_values(results, computed_at)
+    return [EntitlementState(**dict(zip(STATE_COLUMNS, row, strict=True))) for row in rows]
 
 
 REFRESH_CHUNK = 2_000  # persons per round: PostgreSQL takes at most 32,767 query arguments

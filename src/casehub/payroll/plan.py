@@ -54,6 +54,7 @@ class PaidLine(NamedTuple):
     run_month: dt.date
     closed: bool
     source: str
+    note: str = ""
 
 
 class Override(NamedTuple):

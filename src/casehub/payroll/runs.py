@@ -156,15 +156,17 @@ async def lines_for_persons(person_ids: Sequence[int]) -> dict[int, list[PaidLin
     if is_postgres(conn):
         _, rows = await conn.execute_query(
             "SELECT l.person_id, l.entitlement_id, l.benefit_month, l.amount_fen, l.kind, r.month, r.status, "
-            "l.source FROM payment_line l JOIN payroll_run r ON r.id = l.run_id WHERE l.person_id = ANY($1::int[])",
+            "l.source, l.note FROM payment_line l JOIN payroll_run r ON r.id = l.run_id "
+            "WHERE l.person_id = ANY($1::int[])",
             [ids],
         )
     else:
         rows = await PaymentLine.filter(person_id__in=ids).values_list(
-            "person_id", "entitlement_id", "benefit_month", "amount_fen", "kind", "run__month", "run__status", "source"
+            "person_id", "entitlement_id", "benefit_month", "amount_fen", "kind", "run__month", "run__status", "source",
+            "note",
         )
     out: dict[int, list[PaidLine]] = defaultdict(list)
     closed = RunStatus.CLOSED.value
-    for pid, eid, month, amount, kind, run_month, status, source in rows:
-        out[pid].append(PaidLine(eid, month, amount, str(kind), run_month, status == closed, str(source)))
+    for pid, eid, month, amount, kind, run_month, status, source, note in rows:
+        out[pid].append(PaidLine(eid, month, amount, str(kind), run_month, status == closed, str(source), note))
     return out

@@ -42,16 +42,19 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
+from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
+from casehub import cases
 from casehub.audit import append_audit
 from casehub.bulk import DATE, INT, JSONB, TEXT, TIMESTAMPTZ, insert_rows, is_postgres
-from casehub.cases import SHANGHAI, load_cases, state_rows, today
+from casehub.cases import SHANGHAI, load_cases, state_values, today
 from casehub.casework import alerts, duplicates, recovery
 from casehub.casework.vocabulary import CaseworkErrorCode as Code
 from casehub.casework.vocabulary import FindingKind
-from casehub.engine import Payment, evaluate
+from casehub.engine import EntitlementStatus, Payment, evaluate
 from casehub.engine.months import add_months, month_index, month_start
 from casehub.errors import ValidationError
 from casehub.models import (
@@ -72,6 +75,8 @@ from casehub.payroll.plan import (
     MonthContext,
     Overpaid,
     Override,
+    PaidLine,
+    PlannedLine,
     plan_person,
 )
 from casehub.payroll.runs import LINE_COLUMNS, lines_for_persons, open_run
@@ -80,11 +85,10 @@ from casehub.policy import Policy, default_policy, load_policy
 
 BATCH_SIZE = 2000
 
-STATE_COLUMNS = (
-    ("entitlement_id", INT), ("person_id", INT), ("status", TEXT), ("causes", TEXT), ("last_certified_on", DATE),
-    ("next_due", DATE), ("overdue_from", DATE), ("remind_on", DATE), ("as_of", DATE), ("computed_at", TIMESTAMPTZ),
-    ("explanation", JSONB),
-)
+_STATE_TYPES = {"entitlement_id": INT, "person_id": INT, "last_certified_on": DATE, "next_due": DATE,
+                "overdue_from": DATE, "remind_on": DATE, "as_of": DATE, "computed_at": TIMESTAMPTZ,
+                "explanation": JSONB}  # fmt: skip
+STATE_COLUMNS = tuple((name, _STATE_TYPES.get(name, TEXT)) for name in cases.STATE_COLUMNS)
 CHANGE_COLUMNS = (
     ("sweep_id", INT), ("entitlement_id", INT), ("person_id", INT), ("month", DATE), ("as_of", DATE),
     ("from_status", TEXT), ("to_status", TEXT), ("causes", TEXT), ("explanation", JSONB),
@@ -152,12 +156,10 @@ async def process_batch(job: BatchJob, policy: Policy) -> BatchOutcome:
     """Evaluate, plan and write one batch of persons in one transaction."""
     ctx = job.ctx
     out = BatchOutcome()
-    cases = await load_cases(job.person_ids)
+    cases = await load_cases(job.person_ids, on=ctx.as_of)
     lines = await lines_for_persons(job.person_ids)
     entitlement_ids = [e.id for c in cases.values() for e in c.entitlements]
-    previous = dict(
-        await EntitlementState.filter(entitlement_id__in=entitlement_ids).values_list("entitlement_id", "status")
-    )
+    previous = await _previous_states(entitlement_ids)
     pairs = policy.version_at(ctx.as_of).duplicate_pairs
     results = []
     held: set[int] = set()
@@ -167,12 +169,12 @@ async def process_batch(job: BatchJob, policy: Policy) -> BatchOutcome:
         payments = [Payment(p.entitlement_id, p.benefit_month, p.amount_fen) for p in paid if p.closed]
         result = evaluate(case, policy, as_of=ctx.as_of, payments=payments)
         results.append(result)
-        plan = plan_person(
-            result, case, paid, ctx,
-            overrides={k: v for k, v in job.overrides.items() if k[0] in {e.id for e in case.entitlements}}
-            if job.overrides else {},
-            in_processing=pid in job.in_processing, duplicate_pairs=pairs,
-        )
+        overrides = job.overrides
+        if overrides:
+            mine = {e.id for e in case.entitlements}
+            overrides = {k: v for k, v in overrides.items() if k[0] in mine}
+        plan = plan_person(result, case, paid, ctx, overrides=overrides, in_processing=pid in job.in_processing,
+                           duplicate_pairs=pairs)
         held |= plan.held
         planned.extend(plan.lines)
         out.overpaid.extend(plan.overpaid)
@@ -181,44 +183,82 @@ async def process_batch(job: BatchJob, policy: Policy) -> BatchOutcome:
     out.persons = len(cases)
     out.entitlements = len(entitlement_ids)
     out.held = len(held)
+    out.lines = len(planned)
+    out.lines_fen = sum(p.amount_fen for p in planned)
 
     # A held entitlement keeps its previous projection: no suspension shows or is recorded.
     keep = {eid for eid in held if eid in previous}
-    states = [s for s in state_rows(results, job.computed_at) if s.entitlement_id not in keep]
+    states = [row for row in state_values(results, job.computed_at) if row[0] not in keep]
     changes = []
-    for s in states:
-        before = previous.get(s.entitlement_id)
-        if s.entitlement_id in held:
+    for eid, pid, status, causes, *_, explanation in states:
+        before = previous.get(eid)
+        if eid in held or before == status.value or (before is None and status is EntitlementStatus.ACTIVE):
             continue
-        if before != s.status.value and not (before is None and s.status.value == "ACTIVE"):
-            changes.append(
-                (job.sweep_id, s.entitlement_id, s.person_id, ctx.month, ctx.as_of, before, s.status.value, s.causes,
-                 s.explanation)
-            )
-            out.changes[s.status.value] += 1
-    state_tuples = [
-        (s.entitlement_id, s.person_id, s.status.value, s.causes, s.last_certified_on, s.next_due, s.overdue_from,
-         s.remind_on, s.as_of, s.computed_at, s.explanation)
-        for s in states
-    ]
-    line_tuples = [
-        (job.run_id, p.entitlement_id, p.person_id, p.benefit_month, p.amount_fen, p.kind.value,
-         LineSource.SWEEP.value, p.note)
-        for p in planned
-    ]
-    out.lines = len(line_tuples)
-    out.lines_fen = sum(p.amount_fen for p in planned)
+        changes.append((job.sweep_id, eid, pid, ctx.month, ctx.as_of, before, status.value, causes, explanation))
+        out.changes[status.value] += 1
     async with in_transaction() as conn:
-        written = [s.entitlement_id for s in states]
-        await EntitlementState.filter(entitlement_id__in=written).using_db(conn).delete()
-        await insert_rows(conn, EntitlementState, STATE_COLUMNS, state_tuples)
+        await _delete_in(conn, EntitlementState, "entitlement_id", [row[0] for row in states])
+        await insert_rows(conn, EntitlementState, STATE_COLUMNS, states)
         await insert_rows(conn, StatusChange, CHANGE_COLUMNS, changes)
         if ctx.run_open:
-            await PaymentLine.filter(
-                run_id=job.run_id, source=LineSource.SWEEP, person_id__in=list(job.person_ids)
-            ).using_db(conn).delete()
-            await insert_rows(conn, PaymentLine, LINE_COLUMNS, line_tuples)
+            await _replace_lines(conn, job, lines, planned)
     return out
+
+
+async def _previous_states(entitlement_ids: list[int]) -> dict[int, str]:
+    conn = get_connection("default")
+    if is_postgres(conn):
+        _, rows = await conn.execute_query(
+            "SELECT entitlement_id, status FROM entitlement_state WHERE entitlement_id = ANY($1::int[])",
+            [entitlement_ids],
+        )
+        return {r[0]: r[1] for r in rows}
+    found = await EntitlementState.filter(entitlement_id__in=entitlement_ids).values_list("entitlement_id", "status")
+    return {eid: str(status) for eid, status in found}
+
+
+async def _delete_in(conn: BaseDBAsyncClient, model: type[Model], column: str, values: list[int]) -> None:
+    if not values:
+        return
+    if is_postgres(conn):  # one array parameter instead of an IN list of thousands (docs/PERFORMANCE.md)
+        await conn.execute_query(f'DELETE FROM "{model._meta.db_table}" WHERE "{column}" = ANY($1::int[])', [values])
+    else:
+        await model.filter(**{f"{column}__in": values}).using_db(conn).delete()
+
+
+async def _replace_lines(
+    conn: BaseDBAsyncClient, job: BatchJob, lines: dict[int, list[PaidLine]], planned: list[PlannedLine]
+) -> None:
+    """Make the open month's SWEEP lines of this batch equal to `planned`, touching only what differs
+    (a second sweep of a month rewrites nothing)."""
+    month = job.ctx.month
+    sweep_source = LineSource.SWEEP.value
+    existing = {
+        (ln.entitlement_id, ln.benefit_month, ln.kind): (ln.amount_fen, ln.note)
+        for person_lines in lines.values()
+        for ln in person_lines
+        if ln.run_month == month and ln.source == sweep_source
+    }
+    wanted = {(p.entitlement_id, p.benefit_month, p.kind.value): (p.amount_fen, p.note, p.person_id) for p in planned}
+    stale = [key for key, value in existing.items() if wanted.get(key, (None, None))[:2] != value]
+    fresh = [
+        (job.run_id, key[0], person_id, key[1], amount, key[2], sweep_source, note)
+        for key, (amount, note, person_id) in wanted.items()
+        if existing.get(key) != (amount, note)
+    ]
+    if stale:
+        if is_postgres(conn):
+            await conn.execute_query(
+                "DELETE FROM payment_line WHERE run_id = $1 AND source = $2 AND (entitlement_id, benefit_month, kind) "
+                "IN (SELECT * FROM unnest($3::int[], $4::date[], $5::text[]))",
+                [job.run_id, sweep_source, [k[0] for k in stale], [k[1] for k in stale], [k[2] for k in stale]],
+            )
+        else:
+            for eid, benefit_month, kind in stale:
+                await PaymentLine.filter(
+                    run_id=job.run_id, source=sweep_source, entitlement_id=eid, benefit_month=benefit_month, kind=kind
+                ).using_db(conn).delete()
+    await insert_rows(conn, PaymentLine, LINE_COLUMNS, fresh)
 
 
 # --- worker processes ---------------------------------------------------------------------

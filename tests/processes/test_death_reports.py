@@ -119,6 +119,44 @@ async def test_resubmission_is_idempotent_and_adds_only_new_rows(county):
     assert (await DeathReport.get(id=report.id)).submissions == 3
 
 
+async def test_a_death_passed_on_by_the_township_roster_is_recorded_once(county):
+    """R-DTH-1: the village reports a death to the township centre, whose roster to the county carries it
+    again. The timeline holds one death (R-TL-3); the roster's row points at it; R-RPT-1 credits the village."""
+    person, other, revived = [await county.recipient(county.village(0, 1)) for _ in range(3)]
+    village, township = county.village(0, 1).code, county.regions["532922101"].code
+    first = await submit(county, "village", VILLAGE, village, [ReportedDeath(person.id_number, dt.date(2026, 9, 17))],
+                         on=dt.date(2026, 10, 2))
+    (event,) = await Event.filter(person_id=person.id, type=EventType.DIED)
+    # someone recorded at the window on the 20th; someone reported dead in error, then retracted
+    window = await _event(other, EventType.DIED, dt.date(2026, 9, 20), dt.date(2026, 9, 22), key="window")
+    wrong = await _event(revived, EventType.DIED, dt.date(2026, 9, 1), dt.date(2026, 9, 2), key="wrong")
+    await Event.create(person=revived, type=EventType.RETRACTED, occurred_on=dt.date(2026, 9, 9), corrects=wrong,
+                       recorded_at=dt.datetime(2026, 9, 9, tzinfo=dt.UTC), source_adapter="api", natural_key="r")
+
+    with pytest.raises(ValidationErrors) as refused:  # another date than the one on file: amend instead
+        await submit(county, "township", TOWNSHIP, township, [ReportedDeath(other.id_number, dt.date(2026, 9, 21))],
+                     on=dt.date(2026, 10, 4))
+    assert [(e.field, e.code) for e in refused.value.errors] == [("deaths[0].diedOn", "CONFLICTING_DATE")]
+    assert not await DeathReport.exists(body_key=f"TOWNSHIP:{township}")
+
+    roster = await submit(county, "township", TOWNSHIP, township, [
+        ReportedDeath(person.id_number, dt.date(2026, 9, 17)), ReportedDeath(other.id_number, dt.date(2026, 9, 20)),
+        ReportedDeath(revived.id_number, dt.date(2026, 9, 25)),
+    ], on=dt.date(2026, 10, 4))
+    assert (first.recorded, roster.recorded, roster.already_recorded) == (1, 1, 2)
+    assert await Event.filter(person_id=person.id, type=EventType.DIED).count() == 1
+    assert await Event.filter(person_id=other.id, type=EventType.DIED).count() == 1
+    assert await Event.filter(person_id=revived.id, type=EventType.DIED).count() == 2  # the retracted one stays
+    entries = {e.person_id: e.event_id for e in await DeathReportEntry.filter(report_id=roster.report.id)}
+    assert entries[person.id] == event.id and entries[other.id] == window.id
+    rows = await death_reports.stop_event_latency(
+        await county.viewer("admin"), occurred_from=dt.date(2026, 9, 1), occurred_to=dt.date(2026, 9, 30),
+        policy=POLICY,
+    )
+    assert {r.body_key: r.events for r in rows} == {f"VILLAGE:{village}": 1, f"TOWNSHIP:{township}": 1,
+                                                    "ADAPTER:civil_affairs": 1}
+
+
 async def test_every_bad_row_is_named_and_nothing_is_recorded(county):
     here = await county.recipient(county.village(0, 1))
     elsewhere = await county.recipient(county.village(1, 1))

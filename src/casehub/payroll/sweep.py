@@ -16,7 +16,8 @@ proving events (R-PAY-4), open duplicate-receipt cases (R-DUP-1), write the fina
 office's adjustment list (XLSX), alert the investigators, and audit the run.
 
 **Idempotent**: run it again for the same month and nothing new is recorded unless
-something changed; the lines and the report come out the same. A run that fails
+something changed; the lines and the report come out the same. Only the latest month on
+record is swept again: an earlier one is refused (PAYROLL_ORDER). A run that fails
 half-way leaves whole batches behind (each batch is one transaction) and is repaired
 by running it again.
 
@@ -336,6 +337,14 @@ async def sweep(
     if now is None:
         end_of_day = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), SHANGHAI)
         now = min(dt.datetime.now(dt.UTC), end_of_day)
+    latest = await PayrollRun.filter(month__gt=month).order_by("-month").first()
+    if latest is not None:
+        # Judged as of its own last day, an earlier month would set the status projection back and
+        # take the overpayments found since (later months, later payments) for fallen away.
+        raise ValidationError(
+            "month", Code.PAYROLL_ORDER,
+            f"{latest.month:%Y-%m} has been swept since {month:%Y-%m}: sweep {latest.month:%Y-%m} to find what is new",
+        )
     if policy is None:
         policy = load_policy(policy_dir) if policy_dir else default_policy()
     if workers > 1 and not (database_url or "").startswith("postgres"):

@@ -8,6 +8,7 @@ import os
 import stat
 import subprocess
 import sys
+import zipfile
 
 import openpyxl
 import pytest
@@ -19,9 +20,10 @@ from casehub.adapters.notify import ReminderReceipt
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.domain import EventType, Scheme
 from casehub.errors import CasehubError
-from casehub.models import AuditEntry, Entitlement, Event
+from casehub.models import AuditEntry, Entitlement, Event, Region
 from casehub.policy import DEFAULT_POLICY_DIR, load_policy_files
 from casehub.processes import reminders
+from tests.data.bad.make_corpus import FORMULAS
 from tests.processes.conftest import POLICY, set_state
 
 AS_OF = dt.date(2026, 6, 1)
@@ -216,6 +218,25 @@ async def test_other_plugins_deliver_beside_the_outbox_and_keep_their_receipts_i
     assert [r["channel"] for r in soon.payload["receipts"]] == ["OUTBOX"]
     (path,) = workbooks(folder)
     assert [row[1] for row in rows(path)[TOWNSHIP_1][1:]] == ["甲"]
+
+
+async def test_no_formula_reaches_the_outbox_unescaped(county, folder):
+    village = county.village(0, 1)
+    await Region.filter(id=village.id).update(name="=1+1")
+    hostile = [*FORMULAS, "\t=1+1", "\r=1+1", "-1", "+1", "@A1"]
+    for name in hostile:
+        await set_state(await county.recipient(village, name=name, phone="0872-1234567"),
+                        next_due=dt.date(2026, 6, 10))
+    report = await reminders.send_reminders(make_plugin_manager(load_entrypoints=False), as_of=AS_OF,
+                                            policy=POLICY, outbox=folder)
+    assert report.sent == len(hostile)
+    (path,) = workbooks(folder)
+    with zipfile.ZipFile(path) as archive:
+        for part in archive.namelist():
+            if part.startswith("xl/worksheets/"):
+                assert b"<f>" not in archive.read(part) and b"<f " not in archive.read(part), part
+    texts = [cell for row in rows(path)[TOWNSHIP_1] for cell in row if isinstance(cell, str)]
+    assert texts and not [t for t in texts if t[:1] in ("=", "+", "-", "@", "\t", "\r")]
 
 
 def test_the_message_comes_from_the_policy(tmp_path):

@@ -107,14 +107,14 @@ async def test_a_failing_plugin_does_not_stop_the_others_and_nothing_is_recorded
             return ReminderReceipt("SMS")
 
     pm = make_plugin_manager(load_entrypoints=False)
-    pm.register(Broken())
+    pm.register(Broken(), name="sms")
     report = await reminders.send_reminders(pm, as_of=AS_OF, policy=POLICY)
-    assert report.sent == 3 and report.failed == [f"532922********{due['soon'].id_number[-4:]}: gateway down"]
+    assert report.sent == 3 and report.failed == [f"532922********{due['soon'].id_number[-4:]}: sms: gateway down"]
     assert not await Event.exists(person_id=due["soon"].id, type=EventType.REMINDER_SENT)
 
 
 async def test_no_notifier_is_an_error_and_a_reminder_by_hand_counts(county, due):
-    with pytest.raises(CasehubError, match="no installed plugin implements send_reminder"):
+    with pytest.raises(CasehubError, match="nothing can send reminders: set CASEHUB_REMINDER_OUTBOX"):
         await reminders.send_reminders(make_plugin_manager(load_entrypoints=False), as_of=AS_OF,
                                        policy=POLICY)
     event = await reminders.record_reminder(

@@ -39,7 +39,7 @@ from casehub.adapters.notify import Reminder, ReminderReceipt, ReminderRun
 from casehub.audit import append_audit
 from casehub.clock import SHANGHAI
 from casehub.errors import CasehubError
-from casehub.processes.notices import spreadsheet_text
+from casehub.spreadsheets import cell_value
 
 CHANNEL = "OUTBOX"  # an SMS row, for the bulk-SMS platform
 IN_PERSON = "OUTBOX_IN_PERSON"  # a row the village assistant delivers by hand
@@ -108,9 +108,9 @@ def send_reminder(reminder: Reminder, run: ReminderRun) -> ReminderReceipt | Non
     title = sheet_title(reminder)
     rows = outbox.sheets.setdefault(title, [])
     rows.append((
-        spreadsheet_text(reminder.village_name), spreadsheet_text(reminder.name), reminder.masked_id_number,
-        mobile or spreadsheet_text(reminder.phone or ""), reminder.due_on.isoformat(),
-        BY_SMS if mobile else BY_HAND, spreadsheet_text(reminder.message),
+        cell_value(reminder.village_name), cell_value(reminder.name), reminder.masked_id_number,
+        mobile or cell_value(reminder.phone or ""), reminder.due_on.isoformat(),
+        BY_SMS if mobile else BY_HAND, cell_value(reminder.message),
     ))
     return ReminderReceipt(CHANNEL if mobile else IN_PERSON, f"{outbox.path.name}#{title}!{len(rows) + 1}")
 

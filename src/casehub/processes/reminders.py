@@ -94,7 +94,7 @@ async def _due(entitlements: QuerySet[Entitlement], *, as_of: dt.date, days: int
         "person_id", "person__name", "person__id_number", "person__phone", "person__village_id",
         "person__village__code", "person__village__name",
     )
-    sent = await _reminded({natural_key(s["person__id_number"], s["next_due"]) for s in states})
+    sent = await _reminded({s["person_id"] for s in states})
     return [
         DueItem(
             entitlement_id=s["entitlement_id"], scheme=Scheme(s["entitlement__scheme"]), person_id=s["person_id"],
@@ -102,15 +102,30 @@ async def _due(entitlements: QuerySet[Entitlement], *, as_of: dt.date, days: int
             village_id=s["person__village_id"], village_code=s["person__village__code"],
             village_name=s["person__village__name"], unit_id=s["entitlement__unit_id"],
             unit_name=s["entitlement__unit__name"], next_due=s["next_due"], days_left=(s["next_due"] - as_of).days,
-            reminded_at=sent.get(natural_key(s["person__id_number"], s["next_due"])),
+            reminded_at=sent.get((s["person_id"], s["next_due"])),
         )
         for s in states
     ]
 
 
-async def _reminded(keys: set[str]) -> dict[str, dt.datetime]:
-    rows = await Event.filter(natural_key__in=list(keys)).values("natural_key", "recorded_at")
-    return {r["natural_key"]: r["recorded_at"] for r in rows}
+async def _reminded(person_ids: set[int]) -> dict[tuple[int, dt.date], dt.datetime]:
+    """When each (person, due date) was first reminded, whoever recorded it.
+
+    Read from the reminder events' payload, not their natural keys: reminders recorded by hand,
+    imported or written by the demo count as much as the ones this module sent.
+    """
+    rows = await Event.filter(person_id__in=list(person_ids), type=EventType.REMINDER_SENT).values_list(
+        "person_id", "payload", "recorded_at"
+    )
+    first: dict[tuple[int, dt.date], dt.datetime] = {}
+    for person_id, payload, recorded_at in rows:
+        try:
+            key = (person_id, dt.date.fromisoformat((payload or {})["due_on"]))
+        except (KeyError, TypeError, ValueError):
+            continue  # a reminder that names no due date reminds of none
+        if key not in first or recorded_at < first[key]:
+            first[key] = recorded_at
+    return first
 
 
 async def due_soon(viewer: Viewer, *, as_of: dt.date, policy: Policy, days: int | None = None) -> list[DueItem]:

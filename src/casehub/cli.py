@@ -95,10 +95,11 @@ def demo(
     async def go() -> bool:
         async with db.connected(settings.database_url):
             await db.ensure_migrated()
-            if not await load_demo(recipients=recipients, seed=seed, console=console):
+            policy = load_policy(settings.policy_dir)
+            if not await load_demo(recipients=recipients, seed=seed, console=console, policy=policy):
                 return False
             with console.status("computing every entitlement's status"):
-                rows = await refresh_all_states(load_policy(settings.policy_dir))
+                rows = await refresh_all_states(policy)
             console.print(f"status computed for {rows:,} entitlements")
             return True
 

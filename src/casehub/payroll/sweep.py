@@ -4,7 +4,8 @@ For every person, in batches (a fixed number of queries per batch, never per per
 
 1. load the facts (`casehub.cases.load_cases`) and the payment lines on record;
 2. evaluate with the engine, giving it the payments of CLOSED months so that its
-   overpayments are money actually paid (R-PAY-4);
+   overpayments are money actually paid (R-PAY-4: `plan.payments_made`, the same
+   definition the GraphQL API's overpayments use);
 3. refresh the `EntitlementState` projection and record each status change
    (suspensions, resumptions, stops, ends) as a `StatusChange`;
 4. plan the month's payment lines (`casehub.payroll.plan`) into the OPEN run —
@@ -56,7 +57,7 @@ from casehub.cases import SHANGHAI, load_cases, state_values, today
 from casehub.casework import alerts, duplicates, recovery
 from casehub.casework.vocabulary import CaseworkErrorCode as Code
 from casehub.casework.vocabulary import FindingKind
-from casehub.engine import EntitlementStatus, Payment, evaluate
+from casehub.engine import EntitlementStatus
 from casehub.engine.months import add_months, month_index, month_start
 from casehub.errors import ValidationError
 from casehub.models import (
@@ -79,7 +80,7 @@ from casehub.payroll.plan import (
     Override,
     PaidLine,
     PlannedLine,
-    plan_person,
+    settle_person,
 )
 from casehub.payroll.runs import LINE_COLUMNS, lines_for_persons, open_run
 from casehub.payroll.vocabulary import AdjustmentKind, LineSource, RunStatus, SweepStatus
@@ -167,16 +168,13 @@ async def process_batch(job: BatchJob, policy: Policy) -> BatchOutcome:
     held: set[int] = set()
     planned = []
     for pid, case in cases.items():
-        paid = lines.get(pid, [])
-        payments = [Payment(p.entitlement_id, p.benefit_month, p.amount_fen) for p in paid if p.closed]
-        result = evaluate(case, policy, as_of=ctx.as_of, payments=payments)
-        results.append(result)
         overrides = job.overrides
         if overrides:
             mine = {e.id for e in case.entitlements}
             overrides = {k: v for k, v in overrides.items() if k[0] in mine}
-        plan = plan_person(result, case, paid, ctx, overrides=overrides, in_processing=pid in job.in_processing,
-                           duplicate_pairs=pairs)
+        result, plan = settle_person(case, lines.get(pid, []), ctx, policy, overrides=overrides,
+                                     in_processing=pid in job.in_processing, duplicate_pairs=pairs)
+        results.append(result)
         held |= plan.held
         planned.extend(plan.lines)
         out.overpaid.extend(plan.overpaid)

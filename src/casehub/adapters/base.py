@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import orjson
 from stdnum.cn import ric
 
+from casehub.certification import PaperFormCode
 from casehub.errors import CasehubError, ValidationError
 from casehub.idnumber import parse_id_number
 from casehub.timeline import NATURAL_KEY_MAX, EventDraft
@@ -54,10 +55,11 @@ class ErrorCode(StrEnum):
     FUTURE_DATE = "FUTURE_DATE"
     INVALID_ID_NUMBER = "INVALID_ID_NUMBER"  # idnumber's own codes (INVALID_CHECK_DIGIT, …) are kept
     UNREADABLE_ROW = "UNREADABLE_ROW"
-    MISSING_SIGNATURE = "MISSING_SIGNATURE"  # R-PAP-6
-    MISSING_SEAL = "MISSING_SEAL"  # R-PAP-6
-    MISSING_EVIDENCE = "MISSING_EVIDENCE"  # R-PAP-6
-    MISSING_ATTACHMENTS = "MISSING_ATTACHMENTS"  # R-PAP-2
+    # R-PAP-6: a paper form's missing items, defined with the check itself (casehub.certification)
+    MISSING_SIGNATURE = PaperFormCode.MISSING_SIGNATURE.value
+    MISSING_SEAL = PaperFormCode.MISSING_SEAL.value
+    MISSING_EVIDENCE = PaperFormCode.MISSING_EVIDENCE.value
+    MISSING_ATTACHMENTS = PaperFormCode.MISSING_ATTACHMENTS.value
     UNREADABLE_FILE = "UNREADABLE_FILE"
     UNKNOWN_FORMAT = "UNKNOWN_FORMAT"
     MIXED_ENCODING = "MIXED_ENCODING"  # some lines in one encoding, a later one in another: the file is refused

@@ -21,8 +21,7 @@ from casehub.adapters.base import (
 )
 from casehub.errors import ValidationError
 from casehub.idnumber import make_id_number, parse_id_number
-
-from .factories import bad_check_digit, csv_bytes, id_number
+from tests.factories import bad_check_digit, csv_bytes, id_number
 
 COLUMNS = Columns(
     aliases={"name": ("姓名",), "id_number": ("身份证号码", "身份证号")}, required=frozenset({"id_number"})

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casehub.domain import EventType, Scheme
-from casehub.engine import EventFacts, effective_events
+from casehub.engine import EventFacts, effective_events, withdrawn_ids
 from casehub.models import Entitlement, Person
 from casehub.models import Event as EventModel
 from casehub.schema.common import MAX_EVIDENCE
@@ -44,7 +44,7 @@ class Subject:
             for e in self.events
         ]  # fmt: skip
         self.effective = effective_events(facts, known_at=None, as_of=dt.date.max)
-        self.retracted = retracted_ids(self.events)
+        self.retracted = withdrawn_ids(facts)
 
     @property
     def died_on(self) -> dt.date | None:
@@ -56,22 +56,6 @@ class Subject:
 
     def entitlement(self, scheme: Scheme) -> Entitlement | None:
         return next((e for e in self.entitlements if e.scheme == scheme), None)
-
-
-def retracted_ids(events: Sequence[EventModel]) -> set[int]:
-    """Events withdrawn by a retraction that itself stands (a retraction can be retracted, R-TL-1)."""
-    retractions: dict[int, list[int]] = {}
-    for e in events:
-        if e.type is EventType.RETRACTED and e.corrects_id is not None:
-            retractions.setdefault(e.corrects_id, []).append(e.id)
-    memo: dict[int, bool] = {}
-
-    def withdrawn(event_id: int, depth: int = 0) -> bool:
-        if event_id not in memo:
-            memo[event_id] = depth <= 50 and any(not withdrawn(r, depth + 1) for r in retractions.get(event_id, ()))
-        return memo[event_id]
-
-    return {e.id for e in events if withdrawn(e.id)}
 
 
 def check_day(

@@ -43,6 +43,7 @@ from casehub.idnumber import parse_id_number
 from casehub.timeline import NATURAL_KEY_MAX, EventDraft
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")  # dates in source files are Beijing time
+JSON_FORMATS = frozenset({"json", "jsonl", "ndjson"})  # `Adapter.read_records` reads these as JSON, others as CSV
 
 
 class ErrorCode(StrEnum):
@@ -163,6 +164,13 @@ class Adapter:
         if len(key) <= NATURAL_KEY_MAX:
             return key
         return f"{self.name}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def read_records(self, data: bytes, filename: str, columns: Columns) -> Iterator[SourceRecord | RowError]:
+        """The file's rows as records, by its format (`check_format`): JSON, JSON lines or NDJSON
+        through `read_json`, anything else as CSV through `read_csv` (in whatever encoding it came)."""
+        if self.check_format(filename) in JSON_FORMATS:
+            return read_json(data, columns)
+        return read_csv(data, columns)
 
     def check_format(self, filename: str) -> str:
         """The file's format (its lower-case extension) if this adapter accepts it."""
@@ -430,6 +438,18 @@ def missing_required(record: SourceRecord, columns: Columns) -> list[RowError]:
         for name in columns.required_order
         if record.get(name) is None
     ]
+
+
+def person_row_errors(record: SourceRecord, columns: Columns, *, date: str) -> list[RowError]:
+    """What every row about a person on a day is checked for: each required field present, the ID
+    number valid (GB 11643, R-PAP-5), the `date` field a date not in the future. An empty field is
+    reported once, as missing."""
+    errors = missing_required(record, columns)
+    if record.get("id_number") is not None and (e := id_number_error(record)):
+        errors.append(e)
+    if record.get(date) is not None and (e := date_error(record, date)):
+        errors.append(e)
+    return errors
 
 
 # -- cell values ---------------------------------------------------------------------------------

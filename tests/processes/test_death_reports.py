@@ -266,6 +266,33 @@ async def test_r_rpt_1_stop_events_are_measured_in_working_days_per_reporting_bo
     assert sum(r.events for r in mine) == 4
 
 
+async def test_r_rpt_1_stop_events_are_read_as_the_engine_reads_the_timeline(county):
+    """R-TL-1: a death whose retraction was retracted is measured; an amended date is the day it occurred."""
+    p = [await county.recipient(county.village(0, 1)) for _ in range(3)]
+
+    async def correct(person, type_, target, day, key, **payload):
+        return await Event.create(person=person, type=type_, occurred_on=day, corrects=target, payload=payload,
+                                  recorded_at=dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC),
+                                  source_adapter="api", natural_key=key)  # fmt: skip
+
+    restored = await _event(p[0], EventType.DIED, dt.date(2026, 3, 2), dt.date(2026, 3, 4), key="a")
+    wrong = await correct(p[0], EventType.RETRACTED, restored, dt.date(2026, 3, 5), "b", reason="wrong person")
+    await correct(p[0], EventType.RETRACTED, wrong, dt.date(2026, 3, 6), "c", reason="the right person after all")
+    moved = await _event(p[1], EventType.DIED, dt.date(2026, 2, 27), dt.date(2026, 3, 4), key="d")
+    await correct(p[1], EventType.AMENDED, moved, dt.date(2026, 3, 5), "e", occurred_on="2026-03-03")
+    gone = await _event(p[2], EventType.DIED, dt.date(2026, 3, 2), dt.date(2026, 3, 4), key="f")
+    await correct(p[2], EventType.AMENDED, gone, dt.date(2026, 3, 5), "g", occurred_on="2026-04-03")
+    rows = await death_reports.stop_event_latency(
+        await county.viewer("admin"), occurred_from=dt.date(2026, 3, 1), occurred_to=dt.date(2026, 3, 31),
+        policy=POLICY,
+    )
+    # restored: 2 March → 4 March, 2 working days; moved: 3 March (amended from 27 February) → 4 March, 1;
+    # gone: amended out of March
+    assert [(r.body_key, r.events, r.max_working_days, r.mean_working_days) for r in rows] == [
+        ("ADAPTER:civil_affairs", 2, 2, 1.5)
+    ]
+
+
 async def test_r_rpt_1_a_day_outside_the_statutory_calendar_is_an_error_naming_it(county):
     person = await county.recipient(county.village(0, 1))
     await _event(person, EventType.DIED, dt.date(2026, 12, 28), dt.date(2027, 1, 6), key="x")

@@ -30,13 +30,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from casehub import access
 from casehub.audit import append_audit
 from casehub.auth import Viewer
+from casehub.cases import standing_events
 from casehub.clock import county_day
 from casehub.domain import EventType, RegionLevel, Scheme, UnitKind
 from casehub.engine import EventFacts, effective_events
@@ -429,18 +430,25 @@ async def stop_event_latency(
 ) -> list[Latency]:
     """R-RPT-1: per reporting body, working days from `occurred_on` to the county day of `recorded_at`.
 
-    Events that occurred before the rule came into force, and retracted events, are left out. The
-    body is the death report an event came from, else the recording staff member's unit or region,
-    else the adapter that imported it.
+    Events are read as the rules engine reads the timeline (R-TL-1): a retracted one is left out
+    unless its retraction was retracted, and an amended date is the date it occurred. Events that
+    occurred before the rule came into force are left out. The body is the death report an event
+    came from, else the recording staff member's unit or region, else the adapter that imported it.
     """
-    stop = await access.events(viewer).filter(
-        type__in=list(STOP_EVENTS), occurred_on__gte=occurred_from, occurred_on__lte=occurred_to
-    ).values("id", "occurred_on", "recorded_at", "source_adapter", "staff_id")
-    retracted = set(
-        await Event.filter(type=EventType.RETRACTED, corrects_id__in=[e["id"] for e in stop])
-        .values_list("corrects_id", flat=True)
-    )
-    stop = [e for e in stop if e["id"] not in retracted]
+    amended = Event.filter(type=EventType.AMENDED, corrects_id__isnull=False).values_list("corrects_id", flat=True)
+    candidates = access.events(viewer).filter(type__in=list(STOP_EVENTS)).filter(
+        Q(occurred_on__gte=occurred_from, occurred_on__lte=occurred_to) | Q(id__in=Subquery(amended))
+    )  # an amendment may move an event into the period
+    occurred = {
+        e.id: e.occurred_on
+        for _, e in await standing_events(candidates)
+        if occurred_from <= e.occurred_on <= occurred_to
+    }
+    stop = [
+        {**e, "occurred_on": occurred[e["id"]]}
+        for e in await candidates.values("id", "recorded_at", "source_adapter", "staff_id")
+        if e["id"] in occurred
+    ]
     bodies = await _event_bodies(stop)
     days: dict[str, list[tuple[int, int]]] = defaultdict(list)  # body key → [(working days, limit)]
     for e in stop:

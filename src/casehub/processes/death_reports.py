@@ -40,7 +40,6 @@ from casehub.auth import Viewer
 from casehub.cases import standing_events
 from casehub.clock import county_day
 from casehub.domain import EventType, RegionLevel, Scheme, UnitKind
-from casehub.engine import EventFacts, effective_events
 from casehub.errors import ValidationError
 from casehub.models import DeathReport, DeathReportEntry, EmployerUnit, Entitlement, Event, Person, Region, Staff
 from casehub.policy import DeathReportRule, Policy, PolicyVersion, ReportingBody
@@ -222,23 +221,12 @@ async def submit(
 
 
 async def deaths_on_file(person_ids: Iterable[int]) -> dict[int, tuple[dt.date, int]]:
-    """Each person's death as the timeline stands (R-TL-1: retractions and amendments applied):
-    the date and the DIED event that records it."""
-    events = await Event.filter(
-        person_id__in=list(person_ids), type__in=(EventType.DIED, EventType.RETRACTED, EventType.AMENDED)
-    ).values("id", "person_id", "type", "occurred_on", "recorded_at", "payload", "corrects_id")
-    by_person: dict[int, list[EventFacts]] = defaultdict(list)
-    for e in events:
-        by_person[e["person_id"]].append(EventFacts(
-            id=e["id"], type=e["type"], occurred_on=e["occurred_on"], recorded_at=e["recorded_at"],
-            payload=e["payload"] or {}, corrects=e["corrects_id"],
-        ))
-    found = {}
-    for pid, facts in by_person.items():
-        died = [e for e in effective_events(facts, known_at=None, as_of=dt.date.max) if e.type is EventType.DIED]
-        if died:
-            first = min(died, key=lambda e: (e.occurred_on, e.id))
-            found[pid] = (first.occurred_on, first.id)
+    """Each person's death as the rules engine reads the timeline (R-TL-1: a retraction that stands
+    withdraws it, an amendment moves it): the date and the DIED event that records it."""
+    found: dict[int, tuple[dt.date, int]] = {}
+    for pid, e in await standing_events(Event.filter(person_id__in=list(person_ids), type=EventType.DIED)):
+        if e.type is EventType.DIED and (pid not in found or (e.occurred_on, e.id) < found[pid]):
+            found[pid] = (e.occurred_on, e.id)
     return found
 
 

@@ -1,6 +1,7 @@
 """Six months in the demo county, January to June 2026, worked the way the county's staff work it.
 
-The demo county (`casehub demo`, 150 recipients, seed 7) is loaded as it stood on 1 January 2026;
+The demo county (`casehub demo`, 150 recipients, seed 7) is loaded as it stood on 1 January 2026,
+with the payroll of its last six months closed;
 from then on this test is the county: every month the reporting bodies send their death reports,
 the recipients falling due certify, the bureau runs `casehub sweep --month` (twice: it is
 idempotent) and closes the payroll month; in April and May the villages post the half-yearly
@@ -365,6 +366,15 @@ async def recovery_cases(c: County) -> list[dict]:
         schedule { seq dueMonth amountFen paidFen overdue } } } } } }"""))["recoveryCases"]["edges"]]
 
 
+async def overpayments(c: County, r: Recipient, as_of: str) -> list[tuple]:
+    """The live assessment's overpayments (the recipient's page): (month, fen, proving event, known since)."""
+    page = (await c.gql("investigator", """query ($id: ID!, $asOf: Date!) { node(id: $id) { ... on Recipient {
+      assessment(asOf: $asOf) { entitlements { overpayments { month amountFen knownSince
+        explanation { eventIds } } } } } } }""", id=r.gid, asOf=as_of))["node"]["assessment"]
+    return [(o["month"], o["amountFen"], pk(o["explanation"]["eventIds"][0]), o["knownSince"])
+            for e in page["entitlements"] for o in e["overpayments"]]
+
+
 async def recovery_case(c: County, person: int) -> dict:
     return next(x for x in await recovery_cases(c) if pk(x["recipient"]["id"]) == person)
 
@@ -535,7 +545,8 @@ async def walk(county: County) -> None:
     too_short, no_notice = [v for v in villages if v != notice_village][:2]
     silent_unit = units[0]  # the unit whose March report never comes
 
-    # 31 January: the sweep. January is the baseline: the demo's history decides its lines.
+    # 31 January: the walk-through's first sweep. The demo's six closed months (July to December 2025,
+    # src/casehub/demo/payroll.py) are the ledger it settles against; January is the baseline.
     c.at(month_end(JAN), 18)
     out = c.sweep(JAN)
     jan = await lines_of(JAN)
@@ -569,8 +580,14 @@ async def walk(county: County) -> None:
     both = {pid: (min(e["id"] for e in mine), max(e["start_month"] for e in mine))
             for pid, mine in held.items() if len(mine) == 2}
     assert len(both) == 2 and "duplicate receipts opened 2" in out
+    # The list compares with December's regular payment — the demo's closed December payroll, which
+    # withheld entitlement 111: it resumes in January, with December paid back.
+    december = {eid: amount for eid, b, kind, amount in await lines_of(dt.date(2025, 12, 1))
+                if kind == "NORMAL" and b == dt.date(2025, 12, 1)}
+    assert not december.keys() & {eid for eid, *_ in back_pay}
     assert adjustment_rows(c.out / "payroll-adjustments-2026-01.xlsx") == Counter(
-        [("BACK_PAY", eid, ym(b), amount, amount) for eid, b, _, amount in back_pay]
+        [("BACK_PAY", eid, ym(b), amount, 0) for eid, b, _, amount in back_pay]
+        + [("RESUME", eid, "2026-01", paid[eid], 0) for eid in {eid for eid, *_ in back_pay}]
         + [("DUPLICATE", first, ym(since), 0, 0) for first, since in both.values()])
     assert await changes_of(JAN) == Counter()  # nobody's status moved during January
     await c.sweep_again(JAN)
@@ -784,6 +801,9 @@ async def walk(county: County) -> None:
              i["knownSince"]) for i in cases[0]["items"]] == [
         (m, rate_a, 0, rate_a, "R-PAY-4", a_death, "2026-04-08T02:00:00+00:00") for m in ("2026-02-01", "2026-03-01")]
     a_case = cases[0]["id"]
+    # The recipient's page shows the same overpayments, read from the payroll ledger (R-PAY-4).
+    assert await overpayments(c, a, "2026-04-30") == [
+        (m, rate_a, a_death, "2026-04-08T02:00:00+00:00") for m in ("2026-02-01", "2026-03-01")]
     await c.sweep_again(APR)
     assert (await c.close(APR))["totalFen"] == fen(apr)
 
@@ -923,6 +943,8 @@ async def walk(county: County) -> None:
     b_case = next(x for x in await recovery_cases(c) if pk(x["recipient"]["id"]) == b.id)
     assert (b_case["status"], b_case["amountDueFen"], b_case["outstandingFen"]) == ("OPEN", 3 * rate_b, 3 * rate_b)
     assert [(i["benefitMonth"], i["amountFen"], pk(i["proofEvent"]), i["knownSince"]) for i in b_case["items"]] == [
+        (m, rate_b, b_death, "2026-05-13T08:00:00+00:00") for m in ("2026-02-01", "2026-03-01", "2026-04-01")]
+    assert await overpayments(c, b, "2026-05-31") == [
         (m, rate_b, b_death, "2026-05-13T08:00:00+00:00") for m in ("2026-02-01", "2026-03-01", "2026-04-01")]
     await c.sweep_again(MAY)
     assert (await c.close(MAY))["totalFen"] == fen(may)

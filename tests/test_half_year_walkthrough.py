@@ -1,15 +1,14 @@
 """Six months in the demo county, January to June 2026, worked the way the county's staff work it.
 
 The demo county (`casehub demo`, 150 recipients, seed 7) is loaded as it stood on 1 January 2026,
-with the payroll of its last six months closed;
-from then on this test is the county: every month the reporting bodies send their death reports,
-the recipients falling due certify, the bureau runs `casehub sweep --month` (twice: it is
-idempotent) and closes the payroll month; in April and May the villages post the half-yearly
-public notice, the spot check drawn in January is carried out, and what it finds runs through an
-investigation, a recovery case and accountability. Almost everything goes through the public
-GraphQL API as the front ends would send it, with the county's own staff accounts, and the
-scheduled jobs through the `casehub` command. The clock is moved day by day (time-machine), so
-that every record carries the day it would carry in the county.
+with the payroll of its last six months closed; from then on this test is the county: every month
+the reporting bodies send their death reports, the recipients falling due certify, the bureau runs
+`casehub sweep --month` (and again: it is idempotent) and closes the payroll month; in April and
+May the villages post the half-yearly public notice, the spot check drawn in January is carried
+out, and what it finds runs through an investigation, a recovery case and accountability. Almost
+everything goes through the public GraphQL API as the front ends would send it, with the county's
+own staff accounts, and the scheduled jobs through the `casehub` command. The clock is moved day
+by day (time-machine), so that every record carries the day it would carry in the county.
 
 Figures are derived from what the test arranged, never read back from the code that computes
 them: January's payroll is the baseline (the demo's history decides it; it is checked for
@@ -20,7 +19,7 @@ The cast, picked from the demo by rule (plain resident pensioners with no specia
 - A dies on 20 January; A's village sends its January report late, on 8 April: February and
   March were paid after the death and are recovered (R-DTH-4, R-DTH-5, R-PAY-4); the family
   repays in full.
-- B is drawn for the spot check in January, dies on 10 January, and on 6 February B's son passes
+- B is drawn for the spot check in January, dies on 10 January, and on 20 February B's son passes
   himself off as B on the app. The spot check finds B dead in May: the finding contradicts the
   certification, an investigation is opened, the certification is retracted, February to April
   are recovered, partly repaid, the rest in instalments (four eyes); the investigation is

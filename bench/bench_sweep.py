@@ -268,8 +268,8 @@ _FLOOR_READS = (
     "WHERE person_id BETWEEN $1 AND $2",
     "SELECT l.person_id, l.entitlement_id, l.benefit_month, l.amount_fen, l.kind, r.month, r.status, l.source, l.note "
     "FROM payment_line l JOIN payroll_run r ON r.id = l.run_id WHERE l.person_id BETWEEN $1 AND $2",
-    "SELECT entitlement_id, status FROM entitlement_state WHERE person_id BETWEEN $1 AND $2",
 )
+_FLOOR_STATES = "SELECT entitlement_id, status FROM entitlement_state WHERE entitlement_id = ANY($1::int[])"
 
 
 async def raw_floor(url: str, people: int, workers: int, batch: int) -> int:
@@ -298,6 +298,7 @@ async def raw_floor(url: str, people: int, workers: int, batch: int) -> int:
             for lo, hi in share:
                 rows = [await conn.fetch(sql, lo, hi) for sql in _FLOOR_READS]
                 ents = rows[1]
+                await conn.fetch(_FLOOR_STATES, [e["id"] for e in ents])  # by its unique index, as the sweep does
                 covered += len(ents)
                 async with conn.transaction():
                     await conn.copy_records_to_table("floor_state", records=[

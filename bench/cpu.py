@@ -1,0 +1,175 @@
+"""casehub's CPU per read operation, measured in-process: steadier than requests/s on a shared machine.
+
+The four queries of `bench.queries`, sent to the ASGI app itself (no socket, no uvicorn): each
+operation's requests run one after another, and the process's CPU time (`time.process_time`,
+user + system of this process only, so the database's work and other processes' load are not
+counted) is divided by the operations. Rounds are interleaved across queries and the median is
+reported. `--check FILE` writes (first time) or compares (later) every answer byte for byte, so a
+change that alters an answer is caught before its figures mean anything; `--profile Q` prints a
+cProfile of that query instead.
+
+    .venv/bin/python -m bench.cpu --database casehub_bench_perf --summary var/perf/summary.json
+
+The database comes from `bench.datagen` (`--summary` writes the ids the queries need).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from bench.queries import QUERIES, Features, Params, Server
+
+SECRET = "casehub-bench-secret-not-for-production-use-0123456789"
+DEFAULT_OPS = {"Q1": 400, "Q2": 200, "Q3": 20, "Q4": 2}
+
+
+class App:
+    """The casehub ASGI app driven directly: one POST at a time, the whole response body collected."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.headers = [
+            (b"host", b"127.0.0.1"), (b"content-type", b"application/json"),
+            (b"authorization", f"Bearer {token}".encode()),
+        ]  # fmt: skip
+
+    async def post(self, path: str, body: bytes) -> bytes:
+        scope = {
+            "type": "http", "asgi": {"version": "3.0", "spec_version": "2.4"}, "http_version": "1.1",
+            "method": "POST", "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+            "root_path": "", "headers": [*self.headers, (b"content-length", str(len(body)).encode())],
+            "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 8000), "state": {},
+        }  # fmt: skip
+        sent = False
+        chunks: list[bytes] = []
+        status = 0
+
+        async def receive() -> dict:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            await asyncio.sleep(3600)
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        if status != 200:
+            raise RuntimeError(f"HTTP {status}: {b''.join(chunks)[:500]!r}")
+        return b"".join(chunks)
+
+
+async def operation_requests(client: App, server: Server, query: str, params: Params) -> list[tuple[str, bytes]]:
+    """The operation's requests, following casehub's cursors for Q4 (as `bench.compare` does)."""
+    path, body = server.first_request(query, params)
+    requests: list[tuple[str, bytes]] = []
+    while body is not None:
+        answer = orjson.loads(await client.post(path, body))
+        if answer.get("errors"):
+            raise RuntimeError(f"{query}: {answer['errors']}")
+        requests.append((path, body))
+        body = server.next_request(query, body, answer, len(requests))
+    return requests
+
+
+async def run(args: argparse.Namespace) -> None:
+    from casehub.app import create_app
+    from casehub.auth import mint_token
+    from casehub.config import Settings
+    from casehub.models import Staff
+
+    url = f"postgres://postgres@{args.pg}/{args.database}"
+    settings = Settings(database_url=url, env="production", secret=SECRET)
+    summary = json.loads(Path(args.summary).read_text())
+    params = Params(summary["typical_id_number"], summary["heavy_id_number"], summary["township_code"],
+                    summary["township_first_person_id"])
+    server = Server("casehub", "http://127.0.0.1:8000", {}, Features.detect())
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        staff = await Staff.get(username="admin")
+        client = App(app, mint_token(settings, staff))
+        queries = [q for q in QUERIES if q in args.queries.split(",")]
+        ops = {q: await operation_requests(client, server, q, params) for q in queries}
+        answers = {q: [await client.post(p, b) for p, b in ops[q]] for q in queries}
+        if args.check:
+            check(Path(args.check), answers)
+        if args.profile:
+            await profile(client, ops[args.profile], args)
+            return
+        for q in queries:  # warm-up: caches, prepared statements, pools
+            for _ in range(max(1, DEFAULT_OPS[q] // 10)):
+                for p, b in ops[q]:
+                    await client.post(p, b)
+        per_op: dict[str, list[float]] = {q: [] for q in queries}
+        for _ in range(args.rounds):
+            for q in queries:
+                n = max(1, int(DEFAULT_OPS[q] * args.scale))
+                start = time.process_time()
+                for _ in range(n):
+                    for p, b in ops[q]:
+                        await client.post(p, b)
+                per_op[q].append((time.process_time() - start) * 1000 / n)
+        for q in queries:
+            rounds = " ".join(f"{x:.3f}" for x in per_op[q])
+            print(f"{q}: {statistics.median(per_op[q]):9.3f} ms CPU/op (median of {args.rounds}; rounds {rounds})")
+
+
+def check(path: Path, answers: dict[str, list[bytes]]) -> None:
+    """Every answer byte for byte against the first run's (written when `path` does not exist yet)."""
+    current = {q: [a.decode() for a in pages] for q, pages in answers.items()}
+    if not path.exists():
+        path.write_text(json.dumps(current))
+        print(f"answers written to {path}")
+        return
+    expected = json.loads(path.read_text())
+    for q, pages in current.items():
+        if q in expected and expected[q] != pages:
+            raise SystemExit(f"{q}: the answer differs from {path}")
+    print(f"answers identical to {path}")
+
+
+async def profile(client: App, requests: list[tuple[str, bytes]], args: argparse.Namespace) -> None:
+    n = max(1, int(DEFAULT_OPS[args.profile] * args.scale))
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for _ in range(n):
+        for p, b in requests:
+            await client.post(p, b)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats(args.sort).print_stats(args.lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", default="127.0.0.1:5432")
+    parser.add_argument("--database", default="casehub_bench")
+    parser.add_argument("--summary", default="var/bench/summary.json", help="the ids the queries need (bench.datagen)")
+    parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--scale", type=float, default=1.0, help="multiply the operations per round")
+    parser.add_argument("--check", help="answers file: written the first time, compared byte for byte after")
+    parser.add_argument("--profile", choices=QUERIES, help="print a cProfile of this query instead of timing")
+    parser.add_argument("--sort", default="tottime")
+    parser.add_argument("--lines", type=int, default=40)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

@@ -4,9 +4,10 @@ The four queries of `bench.queries`, sent to the ASGI app itself (no socket, no 
 operation's requests run one after another, and the process's CPU time (`time.process_time`,
 user + system of this process only, so the database's work and other processes' load are not
 counted) is divided by the operations. Rounds are interleaved across queries and the median is
-reported. `--check FILE` writes (first time) or compares (later) every answer byte for byte, so a
-change that alters an answer is caught before its figures mean anything; `--profile Q` prints a
-cProfile of that query instead.
+reported. `--instructions` counts instructions instead (valgrind's callgrind, the same count
+whatever else the machine is doing: the robust measure on a shared machine). `--check FILE`
+writes (first time) or compares (later) every answer byte for byte, so a change that alters an
+answer is caught before its figures mean anything; `--profile Q` prints a cProfile of that query.
 
     .venv/bin/python -m bench.cpu --database casehub_bench_perf --summary var/perf/summary.json
 
@@ -18,9 +19,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import ctypes
+import gc
 import json
+import os
 import pstats
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +37,56 @@ from bench.queries import QUERIES, Features, Params, Server
 
 SECRET = "casehub-bench-secret-not-for-production-use-0123456789"
 DEFAULT_OPS = {"Q1": 400, "Q2": 200, "Q3": 20, "Q4": 2}
+VAR = Path(__file__).resolve().parent.parent / "var" / "bench"
+_CALLGRIND_C = """
+#include <valgrind/callgrind.h>
+void cg_start(void) { CALLGRIND_START_INSTRUMENTATION; }
+void cg_zero(void) { CALLGRIND_ZERO_STATS; }
+void cg_dump(const char *name) { CALLGRIND_DUMP_STATS_AT(name); }
+"""
+
+
+class Callgrind:
+    """Callgrind's client requests (zero the counts, dump them) through a tiny helper library."""
+
+    def __init__(self) -> None:
+        VAR.mkdir(parents=True, exist_ok=True)
+        source, library = VAR / "cg_helper.c", VAR / "cg_helper.so"
+        if not library.exists():
+            source.write_text(_CALLGRIND_C)
+            subprocess.run(["cc", "-shared", "-fPIC", "-O1", "-o", str(library), str(source)], check=True)
+        self.lib = ctypes.CDLL(str(library))
+        self.lib.cg_dump.argtypes = [ctypes.c_char_p]
+        self.dumps = 0
+
+    def start(self) -> None:
+        self.lib.cg_start()
+
+    def measure_start(self) -> None:
+        self.lib.cg_zero()
+
+    def measure_end(self, name: str) -> int:
+        """Instructions since `measure_start`, read back from the dump callgrind writes."""
+        self.lib.cg_dump(name.encode())
+        self.dumps += 1
+        dump = Path(f"{os.environ['CASEHUB_CALLGRIND_OUT']}.{self.dumps}")
+        for line in dump.read_text().splitlines():
+            if line.startswith(("summary:", "totals:")):
+                return int(line.split()[1])
+        raise RuntimeError(f"no totals in {dump}")
+
+
+def under_callgrind(argv: list[str]) -> None:
+    """Run this module again under callgrind, instrumented only between its client requests."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    out = VAR / f"callgrind.{os.getpid()}"
+    env = dict(os.environ, CASEHUB_CALLGRIND_OUT=str(out))
+    cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+           sys.executable, "-m", "bench.cpu", *argv]
+    done = subprocess.run(cmd, env=env, stderr=subprocess.DEVNULL)
+    for dump in VAR.glob(f"callgrind.{os.getpid()}*"):
+        dump.unlink()
+    raise SystemExit(done.returncode)
 
 
 class App:
@@ -112,10 +168,23 @@ async def run(args: argparse.Namespace) -> None:
         if args.profile:
             await profile(client, ops[args.profile], args)
             return
+        grind = Callgrind() if args.instructions else None
+        if grind:
+            grind.start()
         for q in queries:  # warm-up: caches, prepared statements, pools
             for _ in range(max(1, DEFAULT_OPS[q] // 10)):
                 for p, b in ops[q]:
                     await client.post(p, b)
+        if grind:
+            for q in queries:
+                n = max(1, int(DEFAULT_OPS[q] * args.scale) // 10)
+                gc.collect()  # each query starts from the same heap, whatever ran before it
+                grind.measure_start()
+                for _ in range(n):
+                    for p, b in ops[q]:
+                        await client.post(p, b)
+                print(f"{q}: {grind.measure_end(q) / n / 1e6:9.3f} M instructions/op ({n} operations)", flush=True)
+            return
         per_op: dict[str, list[float]] = {q: [] for q in queries}
         for _ in range(args.rounds):
             for q in queries:
@@ -165,10 +234,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the operations per round")
     parser.add_argument("--check", help="answers file: written the first time, compared byte for byte after")
+    parser.add_argument("--instructions", action="store_true", help="count instructions under callgrind instead")
     parser.add_argument("--profile", choices=QUERIES, help="print a cProfile of this query instead of timing")
     parser.add_argument("--sort", default="tottime")
     parser.add_argument("--lines", type=int, default=40)
-    asyncio.run(run(parser.parse_args()))
+    args = parser.parse_args()
+    if args.instructions and "CASEHUB_CALLGRIND_OUT" not in os.environ:
+        under_callgrind(sys.argv[1:])
+    asyncio.run(run(args))
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from casehub.schema.casework.subscriptions import CaseworkSubscriptions
 from casehub.schema.dashboards.queries import DashboardQueries
 from casehub.schema.death_reports.mutations import DeathReportMutations
 from casehub.schema.death_reports.queries import DeathReportQueries
+from casehub.schema.execution import CasehubExecutionContext
 from casehub.schema.identity.mutations import IdentityMutations
 from casehub.schema.key_groups.mutations import KeyGroupMutations
 from casehub.schema.key_groups.queries import KeyGroupQueries
@@ -109,7 +110,10 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions.append(DisableIntrospection)
-    return CasehubSchema(query=_query_type(), mutation=Mutation, subscription=Subscription, extensions=extensions)
+    return CasehubSchema(
+        query=_query_type(), mutation=Mutation, subscription=Subscription, extensions=extensions,
+        execution_context_class=CasehubExecutionContext,
+    )  # fmt: skip
 
 
 class CasehubSchema(strawberry.Schema):

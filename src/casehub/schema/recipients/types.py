@@ -55,9 +55,12 @@ class Recipient(relay.Node):
     id: relay.NodeID[int]
     name: str
     sex: str = strawberry.field(description="M or F, from the ID number.")
+    # masked when the row becomes a Recipient; the full numbers are never kept here
+    id_number: str = strawberry.field(
+        description="The resident ID number, masked: 532922********1234 (revealIdentity for all)."
+    )
+    phone: str | None = strawberry.field(description="The phone number, masked: 138****5678 (revealIdentity for all).")
     birth_date: strawberry.Private[dt.date]
-    id_number_full: strawberry.Private[str]
-    phone_full: strawberry.Private[str | None]
     village_id: strawberry.Private[int]
 
     @classmethod
@@ -66,19 +69,11 @@ class Recipient(relay.Node):
             id=row.id,
             name=row.name,
             sex=row.sex,
+            id_number=mask_id_number(row.id_number),
+            phone=mask_phone(row.phone),
             birth_date=row.birth_date,
-            id_number_full=row.id_number,
-            phone_full=row.phone,
             village_id=row.village_id,
         )
-
-    @strawberry.field(description="The resident ID number, masked: 532922********1234 (revealIdentity for all).")
-    def id_number(self) -> str:
-        return mask_id_number(self.id_number_full)
-
-    @strawberry.field(description="The phone number, masked: 138****5678 (revealIdentity for all).")
-    def phone(self) -> str | None:
-        return mask_phone(self.phone_full)
 
     @strawberry.field(description="Completed years of age on `asOf` (default today), from the ID number.")
     def age(self, info: strawberry.Info, as_of: dt.date | None = None) -> int:

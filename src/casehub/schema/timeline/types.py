@@ -50,14 +50,21 @@ class TimelineEvent(relay.Node):
     recorded_at: dt.datetime
     source_adapter: str = strawberry.field(description="The adapter, process or `api` that recorded it (R-TL-3).")
     source_row: int | None
+    # masked when the row becomes a TimelineEvent (not per field), so they are plain stored fields
+    payload: JSON = strawberry.field(
+        description="The event's facts (keys per type: docs/API.md); ID and phone numbers masked."
+    )
+    evidence: JSON = strawberry.field(
+        description="Evidence references (form numbers, photo ids, file hashes); numbers masked."
+    )
+    natural_key: str = strawberry.field(
+        description="The source record's identity: the same key is recorded once (R-TL-3)."
+    )
     person_id: strawberry.Private[int]
     entitlement_id: strawberry.Private[int | None]
     staff_id: strawberry.Private[int | None]
     corrects_id: strawberry.Private[int | None]
     known_at: strawberry.Private[dt.datetime | None]
-    raw_payload: strawberry.Private[Any]
-    raw_evidence: strawberry.Private[Any]
-    raw_natural_key: strawberry.Private[str]
 
     @classmethod
     def from_model(cls, row: EventModel, known_at: dt.datetime | None = None) -> TimelineEvent:
@@ -73,22 +80,10 @@ class TimelineEvent(relay.Node):
             staff_id=row.staff_id,
             corrects_id=row.corrects_id,
             known_at=known_at,
-            raw_payload=row.payload,
-            raw_evidence=row.evidence,
-            raw_natural_key=row.natural_key,
+            payload=mask_json(row.payload or {}),
+            evidence=mask_json(row.evidence or []),
+            natural_key=mask_text(row.natural_key),
         )
-
-    @strawberry.field(description="The event's facts (keys per type: docs/API.md); ID and phone numbers masked.")
-    def payload(self) -> JSON:
-        return mask_json(self.raw_payload or {})
-
-    @strawberry.field(description="Evidence references (form numbers, photo ids, file hashes); numbers masked.")
-    def evidence(self) -> JSON:
-        return mask_json(self.raw_evidence or [])
-
-    @strawberry.field(description="The source record's identity: the same key is recorded once (R-TL-3).")
-    def natural_key(self) -> str:
-        return mask_text(self.raw_natural_key)
 
     @strawberry.field
     async def recipient(

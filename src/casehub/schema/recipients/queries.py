@@ -10,7 +10,7 @@ from casehub.schema.pagination import Connection, check_page_size, connection, d
 from casehub.schema.permissions import has
 from casehub.schema.recipients import filters
 from casehub.schema.recipients.inputs import RecipientFilterInput, RecipientOrderInput
-from casehub.schema.recipients.types import Recipient
+from casehub.schema.recipients.types import Recipient, prefetch, selected_fields
 
 
 def _selects(info: strawberry.Info, name: str) -> bool:
@@ -26,6 +26,17 @@ def _selects(info: strawberry.Info, name: str) -> bool:
         return False
 
     return any(found(field.selections) for field in info.selected_fields)
+
+
+def _node_selections(info: strawberry.Info) -> list:
+    """What the query selects under `edges { node { ... } }`, fragments flattened."""
+    out: list = []
+    for edges in selected_fields(info.selected_fields[0].selections):
+        if edges.name == "edges":
+            for node in selected_fields(edges.selections):
+                if node.name == "node":
+                    out.extend(node.selections)
+    return out
 
 
 @strawberry.type
@@ -62,7 +73,8 @@ class RecipientQueries:
             context.viewer, query, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1
         )
         rows = await page
+        recipients = [Recipient.from_model(r) for r in rows]
+        await prefetch(info, recipients[:first], _node_selections(info))
         return connection(
-            [Recipient.from_model(r) for r in rows], [filters.sort_key(r, annotation) for r in rows],
-            order_name, first, total,
+            recipients, [filters.sort_key(r, annotation) for r in rows], order_name, first, total,
         )  # fmt: skip

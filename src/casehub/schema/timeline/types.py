@@ -7,6 +7,7 @@ ID or phone number; they are masked on the way out like the recipient's own fiel
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,8 +18,9 @@ from strawberry.scalars import JSON
 
 from casehub.domain import EventType
 from casehub.models import Event as EventModel
-from casehub.schema.common import load_nodes, mask_json, mask_text
+from casehub.schema.common import load_nodes, mask_json, mask_text, masked_json_text
 from casehub.schema.enums import EventTypeEnum, RoleEnum, SchemeEnum
+from casehub.schema.loaders import MISSING, loaded
 
 if TYPE_CHECKING:
     from casehub.schema.entitlements.types import Entitlement
@@ -85,6 +87,26 @@ class TimelineEvent(relay.Node):
             natural_key=mask_text(row.natural_key),
         )
 
+    @classmethod
+    def from_row(cls, row: Any) -> TimelineEvent:
+        """From a row of `access.timeline_rows_postgres` (jsonb columns as text)."""
+        return cls(
+            id=row["id"],
+            type=EventType(row["type"]),
+            occurred_on=row["occurred_on"],
+            recorded_at=row["recorded_at"],
+            source_adapter=row["source_adapter"],
+            source_row=row["source_row"],
+            payload=masked_json_text(row["payload"]),
+            evidence=masked_json_text(row["evidence"]),
+            natural_key=mask_text(row["natural_key"]),
+            person_id=row["person_id"],
+            entitlement_id=row["entitlement_id"],
+            staff_id=row["staff_id"],
+            corrects_id=row["corrects_id"],
+            known_at=None,
+        )
+
     @strawberry.field
     async def recipient(
         self, info: strawberry.Info
@@ -125,7 +147,10 @@ class TimelineEvent(relay.Node):
         # graphql-core runs every awaitable field as a task, and most events correct nothing.
         if self.corrects_id is None:
             return None
-        return self._load_corrects(info)  # type: ignore[return-value]
+        row = loaded(info.context.loaders.event, self.corrects_id)
+        if row is MISSING:
+            return self._load_corrects(info)  # type: ignore[return-value]
+        return TimelineEvent.from_model(row, self.known_at) if row else None
 
     async def _load_corrects(self, info: strawberry.Info) -> TimelineEvent | None:
         row = await info.context.loaders.event.load(self.corrects_id)
@@ -156,7 +181,7 @@ class TimelineEvent(relay.Node):
         return await load_nodes(info.context.loaders.event, node_ids, cls.from_model)
 
 
-def _known(row: EventModel, known_at: dt.datetime | None) -> bool:
+def _known(row: EventModel | TimelineEvent, known_at: dt.datetime | None) -> bool:
     return known_at is None or row.recorded_at <= known_at
 
 
@@ -178,16 +203,19 @@ async def live_retraction(
 
 
 def visible_timeline(
-    events: list[EventModel], as_of: dt.date | None, known_at: dt.datetime | None
+    events: list[TimelineEvent], as_of: dt.date | None, known_at: dt.datetime | None
 ) -> list[TimelineEvent]:
     """What the bureau knew at `known_at` about what had happened by `as_of` (R-TL-2), in recording order.
 
-    Corrections are shown with the events they correct, whatever their own date.
+    `events` are a person's whole timeline as loaded (known at no particular moment). Corrections
+    are shown with the events they correct, whatever their own date.
     """
+    if as_of is None and known_at is None:
+        return list(events)
     known = [e for e in events if _known(e, known_at)]
     by_id = {e.id: e for e in known}
 
-    def shown(e: EventModel, depth: int = 0) -> bool:
+    def shown(e: TimelineEvent, depth: int = 0) -> bool:
         if as_of is None:
             return True
         if e.corrects_id is not None and depth <= _MAX_CORRECTION_DEPTH:
@@ -195,4 +223,4 @@ def visible_timeline(
             return target is not None and shown(target, depth + 1)
         return e.occurred_on <= as_of
 
-    return [TimelineEvent.from_model(e, known_at) for e in known if shown(e)]
+    return [dataclasses.replace(e, known_at=known_at) for e in known if shown(e)]

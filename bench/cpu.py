@@ -155,11 +155,16 @@ async def run(args: argparse.Namespace) -> None:
     summary = json.loads(Path(args.summary).read_text())
     params = Params(summary["typical_id_number"], summary["heavy_id_number"], summary["township_code"],
                     summary["township_first_person_id"])
-    server = Server("casehub", "http://127.0.0.1:8000", {}, Features.detect())
-    app = create_app(settings)
+    server = Server(args.server, "http://127.0.0.1:8000", {}, Features.detect())
+    if args.server == "floor":
+        from bench.floor import create_app as create_floor
+
+        app = create_floor(url)
+    else:
+        app = create_app(settings)
     async with app.router.lifespan_context(app):
-        staff = await Staff.get(username="admin")
-        client = App(app, mint_token(settings, staff))
+        token = mint_token(settings, await Staff.get(username="admin")) if args.server == "casehub" else "-"
+        client = App(app, token)
         queries = [q for q in QUERIES if q in args.queries.split(",")]
         ops = {q: await operation_requests(client, server, q, params) for q in queries}
         answers = {q: [await client.post(p, b) for p, b in ops[q]] for q in queries}
@@ -231,6 +236,7 @@ def main() -> None:
     parser.add_argument("--database", default="casehub_bench")
     parser.add_argument("--summary", default="var/bench/summary.json", help="the ids the queries need (bench.datagen)")
     parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument("--server", choices=("casehub", "floor"), default="casehub", help="floor: bench.floor's app")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the operations per round")
     parser.add_argument("--check", help="answers file: written the first time, compared byte for byte after")

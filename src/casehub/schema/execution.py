@@ -6,7 +6,7 @@ attribute (strawberry's "basic" field: no resolver, no permission classes, no fi
 no arguments, a scalar or enum type — that is most of the cost of a long list. Here such a field
 is read with the field's own default resolver and passed through its type's own
 `coerce_output_value` (what graphql-core calls), and a relay `id` computed the default way is
-encoded with strawberry's own `to_base64`. Anything else takes graphql-core's path, and so does
+encoded as strawberry's `to_base64` does. Anything else takes graphql-core's path, and so does
 any value the shortcut cannot take (a null in a non-null field, a value the scalar refuses): the
 ordinary path then reports it exactly as it would have.
 
@@ -19,6 +19,7 @@ shortcut would skip: with middleware every field takes the ordinary path.
 
 from __future__ import annotations
 
+from base64 import b64encode
 from collections.abc import Callable, Iterable
 from operator import attrgetter
 from typing import Any
@@ -35,8 +36,8 @@ from graphql import (
     is_object_type,
 )
 from strawberry import relay
-from strawberry.relay.utils import to_base64
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.cast import get_strawberry_type_cast
 
 _DEFINITION = "strawberry-definition"
 _NODE_ID = relay.Node.__dict__["_id"].__func__
@@ -115,13 +116,16 @@ class CasehubExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         getters = [(name, get) for name, get in plan if get is not None]
         is_type_of = object_type.is_type_of
+        definition = object_type.extensions.get(_DEFINITION)
+        exact = definition.origin if definition is not None else None  # an instance of it is of this type
 
         def complete(item: Any) -> dict[str, Any] | None:
             if item is None:
                 if non_null:
                     raise _Slow
                 return None
-            if is_type_of is not None and is_type_of(item, info) is not True:
+            known = type(item) is exact and get_strawberry_type_cast(item) is None
+            if is_type_of is not None and not known and is_type_of(item, info) is not True:
                 raise _Slow
             return {name: get(item) for name, get in getters}
 
@@ -176,7 +180,7 @@ class CasehubExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value = id_attr(source)
                 if value is None:
                     raise _Slow
-                return to_base64(type_name, str(value))
+                return b64encode(f"{type_name}:{value}".encode()).decode()  # strawberry.relay.utils.to_base64
 
             return node_id
         return None

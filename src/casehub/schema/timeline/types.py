@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from casehub.schema.recipients.types import Recipient
 
 _MAX_CORRECTION_DEPTH = 20  # retractions of retractions: a longer chain is a data error
+_EVENT_TYPES = {t.value: t for t in EventType}
 
 
 @strawberry.type(description="A staff member, as named on the records they made (R-ACC-1).")
@@ -89,21 +90,25 @@ class TimelineEvent(relay.Node):
 
     @classmethod
     def from_row(cls, row: Any) -> TimelineEvent:
-        """From a row of `access.timeline_rows_postgres` (jsonb columns as text)."""
+        """From a row of `access.timeline_rows_postgres` (columns in `access.EVENT_COLUMNS` order, jsonb as text)."""
+        (
+            event_id, kind, occurred_on, recorded_at, source_adapter, source_row, payload, evidence, natural_key,
+            person_id, entitlement_id, staff_id, corrects_id,
+        ) = row  # fmt: skip
         return cls(
-            id=row["id"],
-            type=EventType(row["type"]),
-            occurred_on=row["occurred_on"],
-            recorded_at=row["recorded_at"],
-            source_adapter=row["source_adapter"],
-            source_row=row["source_row"],
-            payload=masked_json_text(row["payload"]),
-            evidence=masked_json_text(row["evidence"]),
-            natural_key=mask_text(row["natural_key"]),
-            person_id=row["person_id"],
-            entitlement_id=row["entitlement_id"],
-            staff_id=row["staff_id"],
-            corrects_id=row["corrects_id"],
+            id=event_id,
+            type=_EVENT_TYPES[kind],
+            occurred_on=occurred_on,
+            recorded_at=recorded_at,
+            source_adapter=source_adapter,
+            source_row=source_row,
+            payload=masked_json_text(payload),
+            evidence=[] if evidence == "[]" else masked_json_text(evidence),
+            natural_key=mask_text(natural_key),
+            person_id=person_id,
+            entitlement_id=entitlement_id,
+            staff_id=staff_id,
+            corrects_id=corrects_id,
             known_at=None,
         )
 

@@ -6,17 +6,9 @@ import functools
 
 import strawberry
 from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry import relay
-from strawberry.extensions import (
-    AddValidationRules,
-    DisableIntrospection,
-    MaskErrors,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.relay.types import GlobalIDValueError
 from strawberry.tools import merge_types
 from tortoise.exceptions import ValidationError as FieldValueError
@@ -29,6 +21,7 @@ from casehub.schema.casework.subscriptions import CaseworkSubscriptions
 from casehub.schema.dashboards.queries import DashboardQueries
 from casehub.schema.death_reports.mutations import DeathReportMutations
 from casehub.schema.death_reports.queries import DeathReportQueries
+from casehub.schema.documents import DocumentCache, Documents
 from casehub.schema.execution import CasehubExecutionContext
 from casehub.schema.identity.mutations import IdentityMutations
 from casehub.schema.key_groups.mutations import KeyGroupMutations
@@ -93,27 +86,26 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     """One schema per mode, built once per process.
 
     Parsing and validating a document costs more than answering a small query, so both are cached
-    (LRU, keyed by the document text and the validation rules). The limiters' rules are built once
-    here: a rule class built per request would make every validation a cache miss.
+    (LRU, keyed by the document text: `documents.py`). The limiters' rules are built once here.
     """
-    limit_rules = [
+    rules = [
         *QueryDepthLimiter(max_depth=LIMITS["max_depth"]).validation_rules,
         *MaxAliasesLimiter(max_alias_count=LIMITS["max_aliases"]).validation_rules,
     ]
+    if production:
+        rules.append(NoSchemaIntrospectionCustomRule)  # what strawberry's DisableIntrospection adds
+    documents = Documents(max_tokens=LIMITS["max_tokens"], rules=rules, maxsize=DOCUMENT_CACHE_SIZE)
     extensions = [
-        lambda: MaxTokensLimiter(max_token_count=LIMITS["max_tokens"]),
-        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
-        lambda: AddValidationRules(limit_rules),
-        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: DocumentCache(documents),
         lambda: MaskErrors(should_mask_error=_is_internal),
         RefuseNulCharacters,
     ]
-    if production:
-        extensions.append(DisableIntrospection)
-    return CasehubSchema(
+    schema = CasehubSchema(
         query=_query_type(), mutation=Mutation, subscription=Subscription, extensions=extensions,
         execution_context_class=CasehubExecutionContext,
     )  # fmt: skip
+    documents.schema = schema._schema
+    return schema
 
 
 class CasehubSchema(strawberry.Schema):

@@ -3,11 +3,15 @@
 The four queries of `bench.queries`, sent to the ASGI app itself (no socket, no uvicorn): each
 operation's requests run one after another, and the process's CPU time (`time.process_time`,
 user + system of this process only, so the database's work and other processes' load are not
-counted) is divided by the operations. Rounds are interleaved across queries and the median is
-reported. `--instructions` counts instructions instead (valgrind's callgrind, the same count
-whatever else the machine is doing: the robust measure on a shared machine). `--check FILE`
-writes (first time) or compares (later) every answer byte for byte, so a change that alters an
-answer is caught before its figures mean anything; `--profile Q` prints a cProfile of that query.
+counted) is divided by the operations; the CPU of the database backends serving the benchmark
+database is read from /proc alongside (10 ms ticks: use enough operations). Rounds are
+interleaved across queries and the median is reported.
+
+`--instructions` counts instructions instead (valgrind's callgrind: the same count whatever else
+the machine is doing, the robust measure on a shared machine). `--check FILE` writes (first time)
+or compares (later) every answer, byte for byte or else as the same JSON with keys in the same
+order, so a change that alters an answer is caught before its figures mean anything. `--profile Q`
+prints a cProfile of that query. `--server floor` measures `bench.floor`'s app the same way.
 
     .venv/bin/python -m bench.cpu --database casehub_bench_perf --summary var/perf/summary.json
 
@@ -31,9 +35,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import orjson
 
 from bench.queries import QUERIES, Features, Params, Server
+from bench.run import Backends
 
 SECRET = "casehub-bench-secret-not-for-production-use-0123456789"
 DEFAULT_OPS = {"Q1": 400, "Q2": 200, "Q3": 20, "Q4": 2}
@@ -191,17 +197,24 @@ async def run(args: argparse.Namespace) -> None:
                 print(f"{q}: {grind.measure_end(q) / n / 1e6:9.3f} M instructions/op ({n} operations)", flush=True)
             return
         per_op: dict[str, list[float]] = {q: [] for q in queries}
+        db_per_op: dict[str, list[float]] = {q: [] for q in queries}
+        backends = Backends(await asyncpg.connect(url), args.database)
         for _ in range(args.rounds):
             for q in queries:
                 n = max(1, int(DEFAULT_OPS[q] * args.scale))
+                db_before = await backends.cpu()
                 start = time.process_time()
                 for _ in range(n):
                     for p, b in ops[q]:
                         await client.post(p, b)
                 per_op[q].append((time.process_time() - start) * 1000 / n)
+                db_after = await backends.cpu()
+                db_per_op[q].append(sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items()) * 1000 / n)
+        await backends.conn.close()
         for q in queries:
             rounds = " ".join(f"{x:.3f}" for x in per_op[q])
-            print(f"{q}: {statistics.median(per_op[q]):9.3f} ms CPU/op (median of {args.rounds}; rounds {rounds})")
+            print(f"{q}: {statistics.median(per_op[q]):9.3f} ms CPU/op (median of {args.rounds}; rounds {rounds}); "
+                  f"database {statistics.median(db_per_op[q]):.3f} ms CPU/op")
 
 
 def check(path: Path, answers: dict[str, list[bytes]]) -> None:
@@ -212,10 +225,22 @@ def check(path: Path, answers: dict[str, list[bytes]]) -> None:
         print(f"answers written to {path}")
         return
     expected = json.loads(path.read_text())
+    whitespace = []
     for q, pages in current.items():
-        if q in expected and expected[q] != pages:
+        if q not in expected or expected[q] == pages:
+            continue
+        if [_ordered(p) for p in expected[q]] != [_ordered(p) for p in pages]:
             raise SystemExit(f"{q}: the answer differs from {path}")
-    print(f"answers identical to {path}")
+        whitespace.append(q)
+    if whitespace:
+        print(f"answers the same JSON as {path}, keys in the same order (whitespace differs: {whitespace})")
+    else:
+        print(f"answers identical to {path}")
+
+
+def _ordered(text: str) -> Any:
+    """A JSON text as nested lists of (key, value) pairs: equal only with the same keys in the same order."""
+    return json.loads(text, object_pairs_hook=list)
 
 
 async def profile(client: App, requests: list[tuple[str, bytes]], args: argparse.Namespace) -> None:

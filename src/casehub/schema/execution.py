@@ -13,6 +13,9 @@ ordinary path then reports it exactly as it would have.
 A list whose items are objects with only plain fields is completed in one go, one dict per item
 (`complete_iterable_value`); if any item does not fit, the whole list goes graphql-core's way.
 
+A resolver may also hand back `FinishedJSON`: a list already written as JSON (by PostgreSQL, see
+`timeline/json_sql.py`), placed in the answer as it is; only for answers that orjson encodes.
+
 Never used with a schema extension that hooks `resolve` (graphql-core middleware), which the
 shortcut would skip: with middleware every field takes the ordinary path.
 """
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 from base64 import b64encode
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
@@ -49,6 +53,13 @@ _PASSTHROUGH: dict[Any, type] = {GraphQLString: str, GraphQLBoolean: bool}
 
 Getter = Callable[[Any], Any]
 Plan = list[tuple[str, Getter | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class FinishedJSON:
+    """A list field's finished answer: JSON text (an `orjson.Fragment`) that goes into the response as it is."""
+
+    fragment: Any
 
 
 class _Slow(Exception):
@@ -90,6 +101,11 @@ class CasehubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return _merged(plan, plain, await others)
 
     # ------------------------------------------------------------ a list of objects
+
+    def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[override]
+        if type(result) is FinishedJSON:
+            return result.fragment
+        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
 
     def complete_iterable_value(  # type: ignore[override]
         self, item_type, field_details_list, info, path, items: Iterable[Any], position_context

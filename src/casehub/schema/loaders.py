@@ -55,9 +55,8 @@ def _timelines(viewer: Viewer, recent: bool) -> DataLoader:
             person_id, last = key if recent else (key, None)
             by_last[last].append(person_id)
         grouped: dict[Any, list[TimelineEvent]] = defaultdict(list)
-        postgres = get_connection("default").capabilities.dialect == "postgres"
         for last, ids in by_last.items():
-            if postgres:
+            if postgres():
                 events = [TimelineEvent.from_row(r) for r in await access.timeline_rows_postgres(viewer, ids, last)]
             else:
                 query = access.events(viewer).filter(person_id__in=ids) if last is None else (
@@ -69,6 +68,29 @@ def _timelines(viewer: Viewer, recent: bool) -> DataLoader:
         return [grouped[k] for k in keys]
 
     return DataLoader(batch)
+
+
+def _timelines_json(viewer: Viewer) -> DataLoader:
+    """Keys (person id, last, selection key): the timeline as PostgreSQL writes it, or None (`timeline/json_sql.py`)."""
+    from casehub.schema.timeline import json_sql
+
+    async def batch(keys: Sequence[tuple[int, int | None, Any]]) -> list[Any]:
+        groups: dict[tuple[int | None, Any], list[int]] = defaultdict(list)
+        for person_id, last, key in keys:
+            groups[(last, key)].append(person_id)
+        found: dict[tuple[int, int | None, Any], Any] = {}
+        for (last, key), ids in groups.items():
+            visible = await access.visible_person_ids(viewer, ids)
+            for person_id, answer in (await json_sql.timelines(visible, last, key)).items():
+                found[(person_id, last, key)] = answer
+        return [found.get(k) for k in keys]
+
+    return DataLoader(batch)
+
+
+def postgres() -> bool:
+    """Whether the default connection is PostgreSQL (plain-row reads and SQL-written JSON are PostgreSQL's)."""
+    return get_connection("default").capabilities.dialect == "postgres"
 
 
 MISSING: Any = object()
@@ -110,6 +132,7 @@ class Loaders:
         )
         self.timeline = _timelines(viewer, recent=False)
         self.recent_timeline = _timelines(viewer, recent=True)
+        self.timeline_json = _timelines_json(viewer)
         self.corrections = _grouped(
             lambda ids: access.events(viewer).filter(corrects_id__in=ids).order_by("recorded_at", "id"), "corrects_id"
         )

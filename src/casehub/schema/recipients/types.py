@@ -127,20 +127,30 @@ class Recipient(relay.Node):
             raise ValidationError("last", "PAGE_SIZE", f"last must be between 1 and {MAX_TIMELINE_LAST}")
         known_at = aware(known_at)
         loaders = info.context.loaders
-        if info.context.json_out and as_of is None and known_at is None:
-            finished = loaded(loaders.timeline_json, (self.id, last, _json_key(info)))
+        key = _json_key(info) if info.context.json_out and as_of is None and known_at is None else None
+        if key is not None:
+            finished = loaded(loaders.timeline_json, (self.id, last, key))
             if finished is not MISSING and finished is not None:
-                return finished  # written by PostgreSQL for the page (`prefetch`), placed in the answer as it is
+                return finished  # written by PostgreSQL (for the page: `prefetch`), placed in the answer as it is
         recent = last is not None and as_of is None and known_at is None
         events = loaded(loaders.recent_timeline, (self.id, last)) if recent else loaded(loaders.timeline, self.id)
         if events is MISSING:
-            return self._load_timeline(info, as_of, known_at, last)  # type: ignore[return-value]
+            return self._load_timeline(info, as_of, known_at, last, key)  # type: ignore[return-value]
         return _visible(events, recent, as_of, known_at, last)
 
     async def _load_timeline(
-        self, info: strawberry.Info, as_of: dt.date | None, known_at: dt.datetime | None, last: int | None
+        self,
+        info: strawberry.Info,
+        as_of: dt.date | None,
+        known_at: dt.datetime | None,
+        last: int | None,
+        key: json_sql.Key | None,
     ) -> list[TimelineEvent]:
         loaders = info.context.loaders
+        if key is not None:
+            finished = await loaders.timeline_json.load((self.id, last, key))
+            if finished is not None:
+                return finished
         recent = last is not None and as_of is None and known_at is None
         if recent:
             events = await loaders.recent_timeline.load((self.id, last))
@@ -180,7 +190,10 @@ class Recipient(relay.Node):
 
 
 def _json_key(info: strawberry.Info) -> json_sql.Key | None:
+    """The timeline's selection as `json_sql` keys it, when PostgreSQL can write it (PostgreSQL only)."""
     nodes = info._raw_info.field_nodes
+    if not postgres():
+        return None
     if len(nodes) != 1 or nodes[0].selection_set is None:
         return None
     return json_sql.key_of_nodes(nodes[0].selection_set.selections)

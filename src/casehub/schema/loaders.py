@@ -133,6 +133,7 @@ class Loaders:
         self.timeline = _timelines(viewer, recent=False)
         self.recent_timeline = _timelines(viewer, recent=True)
         self.timeline_json = _timelines_json(viewer)
+        self.json_keys: dict[int, tuple[Any, Any]] = {}  # id(field node) -> (node, its json_sql key), this request
         self.corrections = _grouped(
             lambda ids: access.events(viewer).filter(corrects_id__in=ids).order_by("recorded_at", "id"), "corrects_id"
         )

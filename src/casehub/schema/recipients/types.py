@@ -190,13 +190,18 @@ class Recipient(relay.Node):
 
 
 def _json_key(info: strawberry.Info) -> json_sql.Key | None:
-    """The timeline's selection as `json_sql` keys it, when PostgreSQL can write it (PostgreSQL only)."""
+    """The timeline's selection as `json_sql` keys it, when PostgreSQL can write it (PostgreSQL only).
+
+    Worked out once per field of the document in a request, not once per recipient.
+    """
     nodes = info._raw_info.field_nodes
-    if not postgres():
+    if len(nodes) != 1 or nodes[0].selection_set is None or not postgres():
         return None
-    if len(nodes) != 1 or nodes[0].selection_set is None:
-        return None
-    return json_sql.key_of_nodes(nodes[0].selection_set.selections)
+    memo = info.context.loaders.json_keys
+    found = memo.get(id(nodes[0]))
+    if found is None:
+        found = memo[id(nodes[0])] = (nodes[0], json_sql.key_of_nodes(nodes[0].selection_set.selections))
+    return found[1]
 
 
 def _visible(

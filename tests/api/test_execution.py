@@ -1,4 +1,4 @@
-"""The executor's shortcut for plain fields answers exactly as graphql-core's ordinary path does.
+"""The executor's shortcuts answer exactly as graphql-core's and strawberry's ordinary paths do.
 
 A small schema of its own, run once with strawberry's execution context and once with casehub's,
 on values the shortcut takes and on values it must hand back (nulls in non-null fields, values a
@@ -16,7 +16,7 @@ import strawberry
 from strawberry import relay
 from strawberry.scalars import JSON
 
-from casehub.schema.execution import CasehubExecutionContext
+from casehub.schema.execution import CasehubExecutionContext, shorten_resolvers
 
 
 @strawberry.enum
@@ -44,6 +44,14 @@ class Item(relay.Node):
     @strawberry.field
     async def later(self) -> str:
         return self.name
+
+    @strawberry.field
+    def scaled(self, info: strawberry.Info, factor: int = 2, since: dt.date | None = None, label: str = "x") -> str:
+        return f"{label}:{self.count * factor}:{since}:{info.path.key}:{info.field_name}"
+
+    @strawberry.field
+    def broken(self) -> int | None:
+        raise ValueError(f"no value for {self.name}")
 
 
 @strawberry.type
@@ -94,6 +102,8 @@ DOCUMENTS = [
     "query($c: String!) { one(case: $c) { id alias: name name count shout later } }",
     "query($c: String!) { items(case: $c) { ... on Item { name colour } ...F } } fragment F on Item { id when }",
     "query($c: String!, $yes: Boolean!) { items(case: $c) { name @include(if: $yes) count @skip(if: $yes) } }",
+    'query($c: String!) { items(case: $c) { a: scaled b: scaled(factor: 3, since: "2025-01-02", label: "y") } }',
+    "query($c: String!) { items(case: $c) { name broken } }",
 ]
 
 
@@ -102,6 +112,7 @@ DOCUMENTS = [
 async def test_same_answers_and_errors_as_graphql_core(document: str, case: str) -> None:
     ordinary = strawberry.Schema(query=Query)
     shortcut = strawberry.Schema(query=Query, execution_context_class=CasehubExecutionContext)
+    assert shorten_resolvers(shortcut) > 0
     variables = {"c": case, "yes": True}
     expected = await ordinary.execute(document, variable_values=variables)
     actual = await shortcut.execute(document, variable_values=variables)

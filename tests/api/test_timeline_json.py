@@ -64,7 +64,7 @@ async def timelines(world):
 
 @pytest.mark.parametrize("document", DOCUMENTS)
 async def test_same_answer_as_the_ordinary_path(world, timelines, monkeypatch, document):
-    plain, numbers = timelines
+    plain, _ = timelines
     variables = {"n": 2, "id": plain.id_number} if "$" in document else {}
     written, _ = await answer(world, document, **variables)
     monkeypatch.setattr(json_sql, "key_of_nodes", lambda nodes: None)
@@ -74,7 +74,7 @@ async def test_same_answer_as_the_ordinary_path(world, timelines, monkeypatch, d
 
 
 async def test_numbers_stay_masked_and_sql_writes_the_rest(world, timelines, migrated_database):
-    plain, numbers = timelines
+    _, numbers = timelines
     _, raw = await answer(world, DOCUMENTS[0])
     assert numbers.id_number.encode() not in raw and b"13812345678" not in raw
     assert b"138****5678" in raw and numbers.id_number[:6].encode() + b"********" in raw

@@ -22,7 +22,7 @@ from casehub.schema.dashboards.queries import DashboardQueries
 from casehub.schema.death_reports.mutations import DeathReportMutations
 from casehub.schema.death_reports.queries import DeathReportQueries
 from casehub.schema.documents import DocumentCache, Documents
-from casehub.schema.execution import CasehubExecutionContext
+from casehub.schema.execution import CasehubExecutionContext, shorten_resolvers
 from casehub.schema.identity.mutations import IdentityMutations
 from casehub.schema.key_groups.mutations import KeyGroupMutations
 from casehub.schema.key_groups.queries import KeyGroupQueries
@@ -105,6 +105,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         execution_context_class=CasehubExecutionContext,
     )  # fmt: skip
     documents.schema = schema._schema
+    shorten_resolvers(schema)
     return schema
 
 

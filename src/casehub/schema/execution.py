@@ -284,3 +284,63 @@ def _is_default_node_id(field: Any, parent_type: GraphQLObjectType) -> bool:
         and cls.resolve_id.__func__ is _DEFAULT_RESOLVE_ID
         and cls.resolve_typename.__func__ is _DEFAULT_RESOLVE_TYPENAME
     )
+
+
+def shorten_resolvers(schema: Any) -> int:
+    """Call plain resolvers without strawberry's general wrapper; returns how many fields it changed.
+
+    strawberry wraps every resolver in one function that, per call, builds an `Info`, converts the
+    arguments (input types, enums, lists), runs field extensions and exception handlers and then
+    calls the resolver. A *plain* resolver needs none of that but the `Info`: synchronous, with no
+    field extensions (permission classes are one), in a schema with no exception handlers, and
+    with only scalar arguments (which strawberry passes on unchanged, under their Python names).
+    Its graphql-core `resolve` is replaced by a direct call made exactly as strawberry makes it
+    (`strawberry.schema.schema_converter.get_arguments`): the source as `self`, `root` or
+    `parent`, the `Info` as `info`, arguments by Python name, the resolver's defaults otherwise.
+    """
+    from strawberry.scalars import is_scalar
+    from strawberry.types.base import StrawberryMaybe, StrawberryOptional
+
+    if schema.exception_handlers:
+        return 0
+    converter = schema.schema_converter
+    registry = converter.scalar_registry
+    config = schema.config
+    subscription = schema._schema.subscription_type
+    changed = 0
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type is subscription:
+            continue
+        for field_def in graphql_type.fields.values():
+            field = field_def.extensions.get(_DEFINITION)
+            if field is None or field.base_resolver is None or field.is_async or field.extensions:
+                continue
+            names = {}
+            for argument in field.arguments:
+                kind = argument.type
+                if isinstance(kind, StrawberryOptional) and not isinstance(kind, StrawberryMaybe):
+                    kind = kind.of_type
+                if kind is relay.GlobalID or not is_scalar(kind, registry):
+                    break
+                names[config.name_converter.from_argument(argument)] = argument.python_name
+            else:
+                field_def.resolve = _direct(field, names, config.info_class)
+                changed += 1
+    return changed
+
+
+def _direct(field: Any, names: dict[str, str], info_class: type) -> Callable[..., Any]:
+    resolver = field.base_resolver
+    with_self = resolver.self_parameter is not None
+    sources = [p.name for p in (resolver.root_parameter, resolver.parent_parameter) if p is not None]
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        kwargs = {names[name]: value for name, value in arguments.items()}
+        for name in sources:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = info_class(_raw_info=info, _field=field)
+        return resolver(source, **kwargs) if with_self else resolver(**kwargs)
+
+    return resolve

@@ -47,8 +47,8 @@ class RecipientQueries:
     )
     async def recipient(self, info: strawberry.Info, id_number: str) -> Recipient | None:
         number = parse_id_number(id_number).number
-        person = await access.persons(info.context.viewer).get_or_none(id_number=number)
-        return Recipient.from_model(person) if person else None
+        person = await access.person_row_by_id_number(info.context.viewer, number)
+        return Recipient.from_row(person) if person else None
 
     @strawberry.field(
         description="Recipients the viewer may see, filtered and ordered, a page at a time (at most 100): the work "

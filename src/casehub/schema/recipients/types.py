@@ -78,6 +78,17 @@ class Recipient(relay.Node):
             village_id=row.village_id,
         )
 
+    @classmethod
+    def from_row(cls, row: Any) -> Recipient:
+        """From a model or a plain row of `access.PERSON_COLUMNS`."""
+        if isinstance(row, Person):
+            return cls.from_model(row)
+        person_id, name, sex, id_number, phone, birth_date, village_id = row
+        return cls(
+            id=person_id, name=name, sex=sex, id_number=mask_id_number(id_number), phone=mask_phone(phone),
+            birth_date=birth_date, village_id=village_id,
+        )  # fmt: skip
+
     @strawberry.field(description="Completed years of age on `asOf` (default today), from the ID number.")
     def age(self, info: strawberry.Info, as_of: dt.date | None = None) -> int:
         return age_on(self.birth_date, as_of or info.context.today)

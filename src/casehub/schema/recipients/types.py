@@ -206,12 +206,12 @@ def _json_key(info: strawberry.Info) -> json_sql.Key | None:
     Worked out once per field of the document in a request, not once per recipient.
     """
     nodes = info._raw_info.field_nodes
-    if len(nodes) != 1 or nodes[0].selection_set is None or not postgres():
-        return None
     memo = info.context.loaders.json_keys
     found = memo.get(id(nodes[0]))
     if found is None:
-        found = memo[id(nodes[0])] = (nodes[0], json_sql.key_of_nodes(nodes[0].selection_set.selections))
+        plain = len(nodes) == 1 and nodes[0].selection_set is not None and postgres()
+        key = json_sql.key_of_nodes(nodes[0].selection_set.selections) if plain else None
+        found = memo[id(nodes[0])] = (nodes[0], key)
     return found[1]
 
 

@@ -4,7 +4,8 @@ Starts casehub under uvicorn (`--http h11|httptools`, `--loop asyncio|uvloop`; `
 uvicorn's defaults, which pick httptools and uvloop when they are installed), drives each query
 with `bench.load` (one client, back to back) and reads the server's CPU (user + system, from
 /proc) and its database backends' CPU over a fixed number of operations. CPU per operation, not
-requests per second, so other work on the machine moves the figures much less.
+requests per second, so other work on the machine moves the figures much less. `--server floor`
+serves `bench.floor` the same way, for the ratio.
 
     .venv/bin/python -m bench.serve_cpu --database casehub_bench_perf --summary var/perf/summary.json \\
         --http h11 --loop asyncio
@@ -64,12 +65,19 @@ async def measure(args: argparse.Namespace) -> None:
     summary = json.loads(Path(args.summary).read_text())
     params = Params(summary["typical_id_number"], summary["heavy_id_number"], summary["township_code"],
                     summary["township_first_person_id"])
-    headers = {"Authorization": f"Bearer {token}"}
-    server = Server("casehub", f"http://127.0.0.1:{args.port}", headers, Features.detect())
-    cmd = [sys.executable, "-m", "bench.serve_cpu", "--serve", "--url", args.url, "--port", str(args.port),
-           "--http", args.http, "--loop", args.loop]
-    popen = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    proc = Process("casehub", popen, args.port)
+    headers = {"Authorization": f"Bearer {token}"} if args.server == "casehub" else {}
+    server = Server(args.server, f"http://127.0.0.1:{args.port}", headers, Features.detect())
+    env = dict(os.environ)
+    if args.server == "casehub":
+        cmd = [sys.executable, "-m", "bench.serve_cpu", "--serve", "--url", args.url, "--port", str(args.port),
+               "--http", args.http, "--loop", args.loop]
+    else:  # the floor, under the same uvicorn set-up
+        env["FLOOR_DATABASE_URL"] = args.url
+        cmd = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1", "--port", str(args.port),
+               "--log-level", "info", "--no-proxy-headers", "--http", args.http, "--loop", args.loop]
+    popen = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                             env=env)
+    proc = Process(args.server, popen, args.port)
     conn = await asyncpg.connect(args.url)
     backends = Backends(conn, args.database)
     try:
@@ -86,7 +94,7 @@ async def measure(args: argparse.Namespace) -> None:
             db_cpu = sum(t - db_before.get(pid, 0.0) for pid, t in db_after.items())
             print(f"{q}: server {(app_after - app_before) * 1000 / ops:7.3f} ms CPU/op, database "
                   f"{db_cpu * 1000 / ops:6.3f} ms CPU/op ({ops} operations, {result['error_count']} errors; "
-                  f"http={args.http} loop={args.loop})", flush=True)
+                  f"{args.server}, http={args.http} loop={args.loop})", flush=True)
     finally:
         await conn.close()
         os.killpg(popen.pid, signal.SIGTERM)
@@ -99,6 +107,7 @@ def main() -> None:
     parser.add_argument("--database", default="casehub_bench")
     parser.add_argument("--summary", default="var/bench/summary.json")
     parser.add_argument("--queries", default=",".join(QUERIES))
+    parser.add_argument("--server", choices=("casehub", "floor"), default="casehub")
     parser.add_argument("--http", choices=("h11", "httptools"), default="h11")
     parser.add_argument("--loop", choices=("asyncio", "uvloop"), default="asyncio")
     parser.add_argument("--port", type=int, default=8131)

@@ -97,7 +97,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     documents = Documents(max_tokens=LIMITS["max_tokens"], rules=rules, maxsize=DOCUMENT_CACHE_SIZE)
     extensions = [
         lambda: DocumentCache(documents),
-        lambda: MaskErrors(should_mask_error=_is_internal),
+        lambda: MaskInternalErrors(should_mask_error=_is_internal),
         RefuseNulCharacters,
     ]
     schema = CasehubSchema(
@@ -107,6 +107,16 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     documents.schema = schema._schema
     shorten_resolvers(schema)
     return schema
+
+
+class MaskInternalErrors(MaskErrors):
+    """strawberry's MaskErrors, looking for a result's errors by attribute: its `isinstance` check against
+    a typing Protocol cost about 3 % of a small request."""
+
+    def _process_result(self, result: object) -> None:
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
 
 
 class CasehubSchema(strawberry.Schema):

@@ -53,6 +53,8 @@ _PASSTHROUGH: dict[Any, type] = {GraphQLString: str, GraphQLBoolean: bool}
 
 Getter = Callable[[Any], Any]
 Plan = list[tuple[str, Getter | None]]
+_GETTERS: dict[tuple[Any, ...], tuple[tuple[Any, ...], Getter | None]] = {}
+_GETTERS_MAX = 8192  # fields remembered per process (a few documents' worth); cleared when full
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,9 +156,21 @@ class CasehubExecutionContext(StrawberryGraphQLCoreExecutionContext):
         key = (parent_type, id(grouped_field_set))
         found = self._plans.get(key)
         if found is None:
-            plan = [(name, self._getter(parent_type, details)) for name, details in grouped_field_set.items()]
+            plan = [(name, self._cached_getter(parent_type, details)) for name, details in grouped_field_set.items()]
             found = (grouped_field_set, plan if any(get is not None for _, get in plan) else None)
             self._plans[key] = found
+        return found[1]
+
+    def _cached_getter(self, parent_type: GraphQLObjectType, field_details_list: Any) -> Getter | None:
+        """A field's getter depends only on its type and its nodes: remembered across requests, since
+        the document cache hands every request of a document the same nodes (kept alive with it)."""
+        nodes = tuple(d.node for d in field_details_list)
+        key = (parent_type, *map(id, nodes))
+        found = _GETTERS.get(key)
+        if found is None:
+            if len(_GETTERS) >= _GETTERS_MAX:
+                _GETTERS.clear()
+            found = _GETTERS[key] = (nodes, self._getter(parent_type, field_details_list))
         return found[1]
 
     def _getter(self, parent_type: GraphQLObjectType, field_details_list: Any) -> Getter | None:

@@ -13,8 +13,9 @@ ordinary path then reports it exactly as it would have.
 A list whose items are objects with only plain fields is completed in one go, one dict per item
 (`complete_iterable_value`); if any item does not fit, the whole list goes graphql-core's way.
 
-A resolver may also hand back `FinishedJSON`: a list already written as JSON (by PostgreSQL, see
-`timeline/json_sql.py`), placed in the answer as it is; only for answers that orjson encodes.
+A resolver (or a list item, or an object's field) may also hand back `FinishedJSON`: a value already
+written as JSON (by PostgreSQL, see `json_sql.py`), placed in the answer as it is; only
+for answers that orjson encodes.
 
 Never used with a schema extension that hooks `resolve` (graphql-core middleware), which the
 shortcut would skip: with middleware every field takes the ordinary path.
@@ -59,7 +60,7 @@ _GETTERS_MAX = 8192  # fields remembered per process (a few documents' worth); c
 
 @dataclass(frozen=True, slots=True)
 class FinishedJSON:
-    """A list field's finished answer: JSON text (an `orjson.Fragment`) that goes into the response as it is."""
+    """A field's finished answer: JSON text (an `orjson.Fragment`) that goes into the response as it is."""
 
     fragment: Any
 
@@ -104,10 +105,10 @@ class CasehubExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     # ------------------------------------------------------------ a list of objects
 
-    def complete_list_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[override]
+    def complete_value(self, return_type, field_details_list, info, path, result, position_context):  # type: ignore[override]
         if type(result) is FinishedJSON:
             return result.fragment
-        return super().complete_list_value(return_type, field_details_list, info, path, result, position_context)
+        return super().complete_value(return_type, field_details_list, info, path, result, position_context)
 
     def complete_iterable_value(  # type: ignore[override]
         self, item_type, field_details_list, info, path, items: Iterable[Any], position_context

@@ -71,8 +71,8 @@ def _timelines(viewer: Viewer, recent: bool) -> DataLoader:
 
 
 def _timelines_json(viewer: Viewer) -> DataLoader:
-    """Keys (person id, last, selection key): the timeline as PostgreSQL writes it, or None (`timeline/json_sql.py`)."""
-    from casehub.schema.timeline import json_sql
+    """Keys (person id, last, selection key): the timeline as PostgreSQL writes it, or None (`json_sql.py`)."""
+    from casehub.schema import json_sql
 
     async def batch(keys: Sequence[tuple[int, int | None, Any]]) -> list[Any]:
         groups: dict[tuple[int | None, Any], list[int]] = defaultdict(list)

@@ -10,7 +10,7 @@ from casehub.schema.pagination import Connection, check_page_size, connection, d
 from casehub.schema.permissions import has
 from casehub.schema.recipients import filters
 from casehub.schema.recipients.inputs import RecipientFilterInput, RecipientOrderInput
-from casehub.schema.recipients.types import Recipient, prefetch, selected_fields
+from casehub.schema.recipients.types import Recipient, prefetch, selected_fields, written_by_sql
 
 
 def _selects(info: strawberry.Info, name: str) -> bool:
@@ -74,7 +74,10 @@ class RecipientQueries:
         )
         rows = await page
         recipients = [Recipient.from_model(r) for r in rows]
-        await prefetch(info, recipients[:first], _node_selections(info))
+        selections = _node_selections(info)
+        written = await written_by_sql(info, recipients[:first], selections)
+        await prefetch(info, [r for r in recipients[:first] if r.id not in written], selections)
         return connection(
-            recipients, [filters.sort_key(r, annotation) for r in rows], order_name, first, total,
+            [written.get(r.id, r) for r in recipients], [filters.sort_key(r, annotation) for r in rows], order_name,
+            first, total,
         )  # fmt: skip

@@ -15,12 +15,14 @@ import strawberry
 from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
+from casehub.domain import Role
 from casehub.engine import key_group_flags
 from casehub.engine.facts import PersonFacts
 from casehub.engine.months import birthday
 from casehub.errors import ValidationError
 from casehub.idnumber import mask_id_number, mask_phone
 from casehub.models import Person
+from casehub.schema import json_sql
 from casehub.schema.common import aware, load_nodes
 from casehub.schema.entitlements.types import (
     CaseAssessment,
@@ -31,7 +33,6 @@ from casehub.schema.entitlements.types import (
 from casehub.schema.enums import DependantRoleEnum, EventTypeEnum, KeyGroupEnum, SchemeEnum
 from casehub.schema.loaders import MISSING, loaded, postgres
 from casehub.schema.regions.types import Region
-from casehub.schema.timeline import json_sql
 from casehub.schema.timeline.types import TimelineEvent, visible_timeline
 
 MAX_TIMELINE_LAST = 100  # `timeline(last:)` cap; documented in docs/API.md
@@ -263,6 +264,27 @@ async def prefetch(info: strawberry.Info, recipients: list[Recipient], selection
             events = [e for events_of_one in found for e in events_of_one]
         if any(f.name == "corrects" for f in selected_fields(timeline.selections)):
             await loaders.event.load_many(sorted({e.corrects_id for e in events if e.corrects_id is not None}))
+
+
+async def written_by_sql(info: strawberry.Info, recipients: list[Recipient], selections: list[Any]) -> dict[int, Any]:
+    """The page's recipients PostgreSQL writes whole as the answer's JSON (`json_sql.recipients`), by id.
+
+    Only for answers the HTTP view encodes (`Context.json_out`), on PostgreSQL, when every field the
+    query selects under them can be written in SQL; the others are answered the ordinary way.
+    """
+    if not recipients or not info.context.json_out or not postgres():
+        return {}
+    key = json_sql.recipient_key(selections, _timeline_last)
+    if key is None:
+        return {}
+    viewer = info.context.viewer
+    unit_id = viewer.unit_id if viewer.role is Role.UNIT_HANDLER else None  # access.entitlements
+    return await json_sql.recipients([r.id for r in recipients], key, unit_id)
+
+
+def _timeline_last(field: SelectedField) -> int | None:
+    last = _as_int(field.arguments.get("last"))
+    return last if last is not None and 0 < last <= MAX_TIMELINE_LAST else None
 
 
 def selected_fields(selections: list[Any]) -> list[SelectedField]:

@@ -37,6 +37,6 @@ schema: $(STAMP) ## export the GraphQL schema to schema.graphql
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench plugins
 
-bench: setup ## the read benchmark against PostGraphile and the floor, plus imports and sweep (~15 min; docs/PERFORMANCE.md)
+bench: setup ## the read benchmark against PostGraphile and the floor, plus imports and the 1,000,000-entitlement sweep (~35 min; docs/PERFORMANCE.md)
 	$(BIN)/pip install --quiet -r bench/requirements.txt
 	$(BIN)/python -m bench.run

@@ -7,8 +7,13 @@ Creates a scratch database through casehub's own migrations, fills it with COPY
 entitlement, timelines from 2021-11 with certifications by the policy's cycles,
 yearly increases and reminders, and the payroll of January to June 2025 closed — then
 times `casehub.payroll.sweep.sweep` for July 2025, and a second run of the same month
-(idempotent: nothing new found). Not a timed test: it prints the figures for
-docs/PERFORMANCE.md. The scratch database is dropped at the end unless --keep.
+(idempotent: nothing new found), then the floor (`raw_floor`): the same number of
+worker connections doing only the sweep's unavoidable database work with raw asyncpg —
+read every person, entitlement, event (payload as text, not decoded), payment line and
+stored state, and COPY one state row and one payment line per entitlement into scratch
+tables. Not a timed test: it prints `<label>: <seconds> s  <rate> rows/s` lines (rows =
+entitlements; `bench/run.py` reads them) for docs/PERFORMANCE.md. The scratch database is
+dropped at the end unless --keep.
 
 The mix (seed 2025), per recipient:
 - 88 % certify on time (data comparison or the app), every 5 months before the
@@ -255,6 +260,65 @@ async def fill(url: str, people: int, second: int, seed: int) -> dict[str, int]:
         await conn.close()
 
 
+_FLOOR_READS = (
+    "SELECT id, birth_date FROM person WHERE id BETWEEN $1 AND $2",
+    "SELECT id, person_id, scheme, start_month, monthly_amount_fen, dependant_role FROM entitlement "
+    "WHERE person_id BETWEEN $1 AND $2 ORDER BY id",
+    "SELECT id, person_id, type, occurred_on, recorded_at, payload::text, corrects_id, entitlement_id FROM event "
+    "WHERE person_id BETWEEN $1 AND $2",
+    "SELECT l.person_id, l.entitlement_id, l.benefit_month, l.amount_fen, l.kind, r.month, r.status, l.source, l.note "
+    "FROM payment_line l JOIN payroll_run r ON r.id = l.run_id WHERE l.person_id BETWEEN $1 AND $2",
+)
+_FLOOR_STATES = "SELECT entitlement_id, status FROM entitlement_state WHERE entitlement_id = ANY($1::int[])"
+
+
+async def raw_floor(url: str, people: int, workers: int, batch: int) -> int:
+    """The sweep's database work and nothing else; returns the entitlements covered.
+
+    Each worker reads its persons' facts batch by batch, as the sweep does, and writes one
+    state row and one payment line per entitlement with COPY into scratch tables shaped
+    like the real ones (logged tables, as the real ones are).
+    """
+    dsn = url.replace("postgres://", "postgresql://", 1)
+    setup = await asyncpg.connect(dsn)
+    await setup.execute(
+        "DROP TABLE IF EXISTS floor_state, floor_line; "
+        "CREATE TABLE floor_state (LIKE entitlement_state INCLUDING DEFAULTS); "
+        "CREATE TABLE floor_line (LIKE payment_line INCLUDING DEFAULTS)"
+    )
+    run_id = await setup.fetchval("SELECT max(id) FROM payroll_run")
+    await setup.close()
+    bounds = [(lo, min(lo + batch - 1, people)) for lo in range(1, people + 1, batch)]
+    computed = at(AS_OF, 10)
+
+    async def worker(share: list[tuple[int, int]]) -> int:
+        conn = await asyncpg.connect(dsn)
+        covered = 0
+        try:
+            for lo, hi in share:
+                rows = [await conn.fetch(sql, lo, hi) for sql in _FLOOR_READS]
+                ents = rows[1]
+                await conn.fetch(_FLOOR_STATES, [e["id"] for e in ents])  # by its unique index, as the sweep does
+                covered += len(ents)
+                async with conn.transaction():
+                    await conn.copy_records_to_table("floor_state", records=[
+                        (e["id"], "ACTIVE", "", None, None, None, None, AS_OF, computed, "{}", e["id"],
+                         e["person_id"]) for e in ents
+                    ], columns=["id", "status", "causes", "last_certified_on", "next_due", "overdue_from",
+                                "remind_on", "as_of", "computed_at", "explanation", "entitlement_id", "person_id"])
+                    await conn.copy_records_to_table("floor_line", records=[
+                        (run_id, e["id"], e["person_id"], JULY, e["monthly_amount_fen"], "NORMAL", "SWEEP", "")
+                        for e in ents
+                    ], columns=["run_id", "entitlement_id", "person_id", "benefit_month", "amount_fen", "kind",
+                                "source", "note"])
+        finally:
+            await conn.close()
+        return covered
+
+    counts = await asyncio.gather(*(worker(bounds[i::workers]) for i in range(workers)))
+    return sum(counts)
+
+
 async def main(args: argparse.Namespace) -> None:
     admin_url = args.admin_url
     name = f"casehub_bench_sweep_{uuid.uuid4().hex[:6]}"
@@ -279,11 +343,16 @@ async def main(args: argparse.Namespace) -> None:
                                   report_dir=out, batch_size=args.batch)  # fmt: skip
             seconds = time.perf_counter() - t0
             results.append((label, seconds, summary))
-            print(f"{label}: {seconds:.1f} s — {summary.entitlements / seconds:,.0f} entitlements/s; "
+            print(f"{label}: {seconds:.1f} s  {summary.entitlements / seconds:,.0f} rows/s (entitlements); "
                   f"lines {summary.lines:,} ({summary.lines_fen:,} fen), status changes {summary.status_changes}, "
                   f"held {summary.held}, overpaid months {summary.overpaid_months:,}, recovery cases opened "
                   f"{summary.recovery_cases_opened:,} (changed {summary.recovery_changes:,}), duplicate receipts "
                   f"opened {summary.duplicates_opened:,}", flush=True)  # fmt: skip
+        t0 = time.perf_counter()
+        covered = await raw_floor(url, people, args.workers, args.batch)
+        seconds = time.perf_counter() - t0
+        print(f"raw floor (asyncpg reads + COPY writes, {args.workers} connections): {seconds:.1f} s  "
+              f"{covered / seconds:,.0f} rows/s (entitlements)", flush=True)
         report = results[0][2].report_path
         print(f"adjustment list: {report} ({Path(report).stat().st_size / 1e6:.1f} MB)")
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "

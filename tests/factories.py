@@ -1,9 +1,13 @@
-"""Small builders for test data: a region tree, staff with tokens, recipients."""
+"""Small builders for test data, shared by every test folder: a region tree, employer units,
+recipients with entitlements, staff with tokens; ID numbers and CSV files for import tests."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import itertools
+from collections.abc import Iterable, Sequence
 
 from casehub.auth import mint_token
 from casehub.config import Settings
@@ -12,6 +16,24 @@ from casehub.idnumber import make_id_number
 from casehub.models import EmployerUnit, Entitlement, Person, Region, Staff
 
 SETTINGS = Settings(database_url="sqlite://:memory:")
+
+
+def id_number(seq: int, birth: dt.date = dt.date(1950, 3, 4)) -> str:
+    """A valid Yangbi ID number; `seq` (0..999) tells people apart (`people` registers 0..count-1)."""
+    return make_id_number("532922", birth, seq)
+
+
+def bad_check_digit(number: str) -> str:
+    wrong = "0" if number[-1] != "0" else "1"
+    return number[:-1] + wrong
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[object]], encoding: str = "utf-8") -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
 
 
 async def region_tree() -> dict[str, Region]:
@@ -41,11 +63,13 @@ async def recipient(
     amount_fen: int = 18_000,
     unit: EmployerUnit | None = None,
     name: str | None = None,
+    id_number: str | None = None,
 ) -> Person:
+    """A recipient with one entitlement; a fresh ID number born on `born` unless `id_number` is given."""
     seq = next(_sequence)
     person = await Person.create(
         # the order code has 3 digits: past 999 recipients, move the birth date on a day
-        id_number=make_id_number("532922", born + dt.timedelta(days=seq // 1000), seq % 1000),
+        id_number=id_number or make_id_number("532922", born + dt.timedelta(days=seq // 1000), seq % 1000),
         name=name or f"人{seq}", village=village,
         phone=f"138{seq:08d}",
     )
@@ -56,9 +80,23 @@ async def recipient(
     return person
 
 
-async def staff(role: Role, *, region: Region | None = None, unit: EmployerUnit | None = None) -> Staff:
+async def people(count: int) -> list[Person]:
+    """Recipients 0..count-1 of a resident pension in 光明村, whose ID numbers are `id_number(seq)`
+    (so import files can name them), called 受益人0, 受益人1, …"""
+    village = (await region_tree())["532922101001"]
+    return [await recipient(village, id_number=id_number(seq), name=f"受益人{seq}") for seq in range(count)]
+
+
+async def staff(
+    role: Role = Role.COUNTY_STAFF,
+    *,
+    username: str | None = None,
+    region: Region | None = None,
+    unit: EmployerUnit | None = None,
+) -> Staff:
     return await Staff.create(
-        username=f"{role.lower()}-{next(_sequence)}", name=role.title(), role=role, region=region, unit=unit
+        username=username or f"{role.lower()}-{next(_sequence)}", name=role.title(), role=role, region=region,
+        unit=unit,
     )
 
 

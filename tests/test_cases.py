@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from casehub.cases import load_cases, refresh_states
+from casehub.cases import load_cases, refresh_states, standing_events
 from casehub.domain import Channel, EventType
 from casehub.engine import EntitlementStatus
 from casehub.models import EntitlementState, Event
@@ -12,9 +12,9 @@ from casehub.policy import default_policy
 from tests import factories
 
 
-async def record(person, type_, occurred_on, key, **payload):
+async def record(person, type_, occurred_on, key, /, corrects=None, **payload):
     return await Event.create(
-        person=person, type=type_, occurred_on=occurred_on, natural_key=key, payload=payload,
+        person=person, type=type_, occurred_on=occurred_on, natural_key=key, payload=payload, corrects=corrects,
         recorded_at=dt.datetime.combine(occurred_on, dt.time(9), dt.UTC), source_adapter="test",
     )
 
@@ -51,3 +51,29 @@ async def test_r_dth_5_death_ends_the_projection(db):
     await refresh_states([person.id], default_policy(), as_of=dt.date(2024, 6, 1))
     state = await EntitlementState.get(person_id=person.id)
     assert state.status is EntitlementStatus.ENDED and state.next_due is None
+
+
+async def test_r_tl_1_standing_events_resolve_corrections_as_the_engine_does(db):
+    """Retracted left out, a retracted retraction restores, amendments apply unless retracted themselves."""
+    village = (await factories.region_tree())["532922101001"]
+    person, other = await factories.recipient(village), await factories.recipient(village)
+    day = dt.date(2025, 3, 1)
+    kept = await record(person, EventType.CERTIFIED, day, "kept", channel=Channel.APP_SELF)
+    gone = await record(person, EventType.CERTIFIED, day, "gone", channel=Channel.APP_SELF)
+    await record(person, EventType.RETRACTED, day, "r-gone", corrects=gone)
+    back = await record(person, EventType.CERTIFIED, day, "back", channel=Channel.APP_SELF)
+    undone = await record(person, EventType.RETRACTED, day, "r-back", corrects=back)
+    await record(person, EventType.RETRACTED, day, "r-r-back", corrects=undone)
+    moved = await record(person, EventType.CERTIFIED, day, "moved", channel=Channel.WINDOW)
+    await record(person, EventType.AMENDED, day, "a-moved", corrects=moved, occurred_on="2025-02-01",
+                 payload={"channel": Channel.HOME_VISIT})  # fmt: skip
+    same = await record(other, EventType.CERTIFIED, day, "same", channel=Channel.WINDOW)
+    amended = await record(other, EventType.AMENDED, day, "a-same", corrects=same, payload={"channel": "APP_SELF"})
+    await record(other, EventType.RETRACTED, day, "r-a-same", corrects=amended)
+    standing = await standing_events(Event.filter(type=EventType.CERTIFIED))
+    assert [(pid, e.id, e.occurred_on, e.payload["channel"]) for pid, e in standing] == [
+        (person.id, moved.id, dt.date(2025, 2, 1), "HOME_VISIT"),
+        (person.id, kept.id, day, "APP_SELF"), (person.id, back.id, day, "APP_SELF"),
+        (other.id, same.id, day, "WINDOW"),
+    ]  # fmt: skip
+    assert await standing_events(Event.filter(type=EventType.DIED)) == []

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import Counter
+from collections import Counter, defaultdict
 from enum import Enum
 from typing import Any
 
 import orjson
 import pytest
 
+from casehub.cases import load_cases
 from casehub.demo import build_county, load_demo
-from casehub.demo.clock import add_years, age_on
+from casehub.demo.clock import add_months, add_years, age_on
+from casehub.demo.payroll import case_facts
 from casehub.demo.places import TOWNSHIPS, UNITS
 from casehub.domain import (
     CaseOutcome,
@@ -28,14 +30,18 @@ from casehub.domain import (
 )
 from casehub.errors import ValidationError
 from casehub.idnumber import parse_id_number
-from casehub.models import EmployerUnit, Entitlement, Event, Person, Region, Staff
+from casehub.models import EmployerUnit, Entitlement, Event, PaymentLine, PayrollRun, Person, Region, Staff
 from casehub.models.regions import check_region_code
+from casehub.payroll.plan import MonthContext, PaidLine, settle_person
+from casehub.payroll.vocabulary import LineKind, LineSource, RunStatus
+from casehub.policy import default_policy
+from casehub.schema.entitlements.loaders import case_facts_loader, case_result_loader
 
 N = 300
 SEED = 7
 TODAY = dt.date(2026, 6, 15)
 LAUNCH = dt.date(2021, 11, 1)
-TABLES = (Region, EmployerUnit, Staff, Person, Entitlement, Event)
+TABLES = (Region, EmployerUnit, Staff, Person, Entitlement, Event, PayrollRun, PaymentLine)
 MANUAL = {Channel.ONSITE_PAPER, Channel.WINDOW, Channel.HOME_VISIT}
 PAYLOAD_KEYS = {  # as documented on EventType in casehub.domain
     EventType.CERTIFIED: {"channel"},
@@ -109,6 +115,32 @@ def test_arguments_are_checked() -> None:
     with pytest.raises(ValidationError) as too_early:
         build_county(recipients=N, seed=SEED, today=dt.date(2022, 6, 1))
     assert too_early.value.code == "TOO_EARLY"
+
+
+def test_r_pay_4_the_demo_payroll_is_the_sweeps_own_step_month_by_month() -> None:
+    """`build_payroll` evaluates once per state of knowledge; its lines equal the sweep's step (`settle_person`)
+    run for every month in turn, as known when it closed. A window with July, when January's increase is
+    entered: arrears (ADJUSTMENT lines) too."""
+    today = dt.date(2026, 8, 10)
+    county = build_county(recipients=1000, seed=SEED, today=today)
+    policy = default_policy()
+    cases = case_facts(county)
+    paid: dict[int, list[PaidLine]] = defaultdict(list)
+    expected = []
+    for run in county.payroll_runs:
+        ctx = MonthContext(month=run.month, as_of=add_months(run.month, 1) - dt.timedelta(days=1), run_open=True,
+                           epoch=county.payroll_runs[0].month, previous_run=run.id > 1)  # fmt: skip
+        for pid, case in cases.items():
+            _, plan = settle_person(case, paid[pid], ctx, policy, known_at=run.closed_at, overrides={},
+                                    in_processing=False, duplicate_pairs=())  # fmt: skip
+            for p in plan.lines:
+                expected.append((run.id, pid, p.entitlement_id, p.benefit_month, p.amount_fen, p.kind, p.note))
+                paid[pid].append(PaidLine(p.entitlement_id, p.benefit_month, p.amount_fen, p.kind.value, run.month,
+                                          True, LineSource.SWEEP.value, p.note, run.closed_at))  # fmt: skip
+    built = [(ln.run_id, ln.person_id, ln.entitlement_id, ln.benefit_month, ln.amount_fen, ln.kind, ln.note)
+             for ln in county.payment_lines]  # fmt: skip
+    assert built == expected
+    assert {kind for *_, kind, _ in built} == set(LineKind)
 
 
 # --- loaded ------------------------------------------------------------------------------------
@@ -284,3 +316,56 @@ async def test_inserts_after_the_demo_get_fresh_ids(db) -> None:
     assert staff.id == await Staff.all().count()
     region = await Region.create(code="532922999", name="新区", level=RegionLevel.TOWNSHIP)
     assert region.id == 81
+
+
+async def test_r_pay_4_the_past_months_payroll_is_closed_with_what_was_known_then(db) -> None:
+    """The 6 months before today's were swept as of their last day, as known at midnight after it, and
+    closed then; lines are the sweep's (NORMAL for the month itself, back pay and arrears for earlier ones)."""
+    assert await load()
+    county1 = await Staff.get(username="county1")
+    runs = await PayrollRun.all().order_by("month")
+    assert [r.month for r in runs] == [dt.date(2025, 12, 1)] + [dt.date(2026, m, 1) for m in range(1, 6)]
+    cst = dt.timezone(dt.timedelta(hours=8))
+    for run, closed_on in zip(runs, [dt.date(2026, m, 1) for m in range(1, 7)], strict=True):
+        assert run.status is RunStatus.CLOSED and run.closed_by_id == county1.id
+        assert run.closed_at == dt.datetime.combine(closed_on, dt.time(), cst)
+        lines = await PaymentLine.filter(run_id=run.id).values_list("benefit_month", "amount_fen", "kind", "source")
+        assert (run.line_count, run.total_fen) == (len(lines), sum(amount for _, amount, _, _ in lines)) != (0, 0)
+        assert {source for *_, source in lines} == {LineSource.SWEEP}
+        assert all((b == run.month) == (kind is LineKind.NORMAL) and b <= run.month for b, _, kind, _ in lines)
+    assert await PaymentLine.filter(kind=LineKind.BACK_PAY).exists()  # R-SUS-2: late certifications paid back
+
+
+async def test_r_pay_4_the_api_finds_overpayments_in_the_demo_ledger(db) -> None:
+    """Deaths recorded after months were paid and closed: what the API's loader shows (R-PAY-4, R-TL-2)."""
+    assert await load()
+    policy = default_policy()
+    loader = case_result_loader(case_facts_loader(), policy, with_payments=True)
+    ids = await Person.all().order_by("id").values_list("id", flat=True)
+    results = [r for r in await loader.load_many([(pid, TODAY, None) for pid in ids]) if r is not None]
+    found = [(r.person_id, o) for r in results for e in r.entitlements for o in e.overpayments]
+    assert found
+    closing = dict(await PayrollRun.all().values_list("month", "closed_at"))
+    for person_id, o in found:
+        paid = await PaymentLine.filter(entitlement_id=o.entitlement_id, benefit_month=o.month).values_list(
+            "amount_fen", "run__month"
+        )
+        assert o.paid_fen == sum(amount for amount, _ in paid) > 0 and o.due_fen == 0
+        (proof,) = await Event.filter(id__in=o.reason.event_ids)
+        assert proof.person_id == person_id and proof.type is EventType.DIED
+        assert proof.recorded_at > closing[o.month]  # paid because the death was not known yet
+        before = proof.recorded_at - dt.timedelta(seconds=1)
+        (then,) = await case_result_loader(case_facts_loader(), policy, with_payments=True).load_many(
+            [(person_id, TODAY, before)]
+        )
+        assert o.month not in {x.month for e in then.entitlements for x in e.overpayments}
+
+
+async def test_the_engine_is_given_the_same_facts_as_from_the_database(db) -> None:
+    """The demo pays its past months from facts built in memory: the same `load_cases` gives after loading."""
+    county = build_county(recipients=N, seed=SEED, today=TODAY)
+    assert await load()
+    loaded = await load_cases([p.id for p in county.persons], on=TODAY)
+    for pid, built in case_facts(county).items():
+        assert built.person == loaded[pid].person and built.entitlements == loaded[pid].entitlements
+        assert sorted(built.events, key=lambda e: e.id) == sorted(loaded[pid].events, key=lambda e: e.id)

@@ -9,8 +9,10 @@ import pytest
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 from tortoise.migrations.autodetector import MigrationAutodetector
+from tortoise.transactions import in_transaction
 
 from casehub import db as casehub_db
+from casehub.models import Event
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 
@@ -54,6 +56,23 @@ async def test_same_tables_and_columns_on_sqlite_and_postgres(db):
     assert "event" in _seen[backend] and "natural_key" in _seen[backend]["event"]
     if len(_seen) == 2:
         assert _seen["sqlite"] == _seen["postgres"]
+
+
+async def test_corrections_are_found_through_the_corrects_id_index(db):
+    """`retracted`, `retractedBy` and `amendedBy` load corrections by `corrects_id IN (...)`: an index
+    lookup, not a scan of the whole event table (the planner may choose either on a small table, so
+    sequential scans are priced out on PostgreSQL to see that the index can serve the query)."""
+    query = Event.filter(corrects_id__in=[1, 2, 3]).order_by("recorded_at", "id").sql(params_inline=True)
+    conn = get_connection("default")
+    if db.startswith("postgres"):
+        async with in_transaction() as tx:
+            await tx.execute_script("SET LOCAL enable_seqscan = off")
+            _, rows = await tx.execute_query(f"EXPLAIN {query}")
+        plan = "\n".join(row["QUERY PLAN"] for row in rows)
+    else:
+        _, rows = await conn.execute_query(f"EXPLAIN QUERY PLAN {query}")
+        plan = "\n".join(row["detail"] for row in rows)
+    assert "idx_event_correct_916a60" in plan, plan
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

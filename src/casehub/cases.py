@@ -14,11 +14,12 @@ from collections.abc import Iterable, Sequence
 
 import orjson
 from tortoise.connection import get_connection
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from casehub.clock import SHANGHAI, today
 from casehub.domain import DependantRole, EventType, KeyGroup, Scheme
-from casehub.engine import evaluate
+from casehub.engine import effective_events, evaluate
 from casehub.engine.facts import CaseFacts, EntitlementFacts, EventFacts, PersonFacts
 from casehub.engine.results import CaseResult
 from casehub.models import Entitlement, EntitlementState, Event, ImportBatch, KeyGroupFact, Person
@@ -30,7 +31,7 @@ _SCHEMES = {s.value: s for s in Scheme}
 
 __all__ = [
     "SHANGHAI", "STATE_COLUMNS", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states",
-    "state_rows", "state_values", "today",
+    "standing_events", "state_rows", "state_values", "today",
 ]  # fmt: skip
 
 
@@ -57,10 +58,8 @@ async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) ->
             )
         )
     events: dict[int, list[EventFacts]] = defaultdict(list)
-    for eid, pid, type_, occurred_on, recorded_at, payload, corrects, entitlement_id in await _event_rows(ids):
-        events[pid].append(
-            EventFacts(eid, _EVENT_TYPES[type_], occurred_on, recorded_at, payload or {}, corrects, entitlement_id)
-        )
+    for row in await _event_rows(ids):
+        events[row[1]].append(_facts(row))
     return {
         p["id"]: CaseFacts(
             person=PersonFacts(
@@ -73,19 +72,48 @@ async def load_cases(person_ids: Sequence[int], *, on: dt.date | None = None) ->
     }
 
 
-async def _event_rows(ids: list[int]) -> list[tuple]:
-    """The events of these persons as tuples in `_EVENT_COLUMNS` order.
+def _facts(row: tuple) -> EventFacts:
+    """One event row in `_EVENT_COLUMNS` order as the engine's EventFacts."""
+    eid, _person_id, type_, occurred_on, recorded_at, payload, corrects, entitlement_id = row
+    return EventFacts(eid, _EVENT_TYPES[type_], occurred_on, recorded_at, payload or {}, corrects, entitlement_id)
+
+
+async def standing_events(events: QuerySet[Event]) -> list[tuple[int, EventFacts]]:
+    """The events `events` selects as the rules engine reads the timeline (R-TL-1): (person id, event) pairs.
+
+    The same resolution as every status and payment decision (`engine.effective_events`): an event
+    withdrawn by a retraction that stands is left out (a retracted retraction withdraws nothing, so
+    its target stands again), and standing amendments replace its date and payload keys (a
+    certification's channel, say). Dates are not cut: filter the events' (amended) dates after.
+    Two queries: the events, then every correction of their persons (so chains of any depth resolve).
+    """
+    rows = await events.values_list(*_EVENT_COLUMNS)
+    if not rows:
+        return []
+    corrections = await _event_rows(sorted({row[1] for row in rows}), corrections_only=True)
+    selected = {row[0] for row in rows}
+    person_of = {row[0]: row[1] for row in rows}
+    facts = [_facts(row) for row in rows] + [_facts(row) for row in corrections if row[0] not in selected]
+    return [(person_of[e.id], e) for e in effective_events(facts, known_at=None, as_of=dt.date.max)]
+
+
+async def _event_rows(ids: list[int], *, corrections_only: bool = False) -> list[tuple]:
+    """The events of these persons (only their corrections, if so asked) as tuples in `_EVENT_COLUMNS` order.
 
     On PostgreSQL one raw query: asyncpg decodes dates and times itself and orjson
     the payload, about three times faster than the ORM's per-field conversion, which
-    is most of a sweep's loading time (docs/PERFORMANCE.md). Elsewhere the ORM.
+    is most of a sweep's loading time (docs/PERFORMANCE.md); the persons go as one
+    array parameter, however many. Elsewhere the ORM.
     """
     conn = get_connection("default")
     if conn.capabilities.dialect != "postgres":
-        return await Event.filter(person_id__in=ids).values_list(*_EVENT_COLUMNS)
+        events = Event.filter(person_id__in=ids)
+        if corrections_only:
+            events = events.filter(corrects_id__isnull=False)
+        return await events.values_list(*_EVENT_COLUMNS)
     _, rows = await conn.execute_query(
         "SELECT id, person_id, type, occurred_on, recorded_at, payload::text, corrects_id, entitlement_id "
-        "FROM event WHERE person_id = ANY($1::int[])",
+        "FROM event WHERE person_id = ANY($1::int[])" + (" AND corrects_id IS NOT NULL" if corrections_only else ""),
         [ids],
     )
     loads = orjson.loads

@@ -95,10 +95,11 @@ def demo(
     async def go() -> bool:
         async with db.connected(settings.database_url):
             await db.ensure_migrated()
-            if not await load_demo(recipients=recipients, seed=seed, console=console):
+            policy = load_policy(settings.policy_dir)
+            if not await load_demo(recipients=recipients, seed=seed, console=console, policy=policy):
                 return False
             with console.status("computing every entitlement's status"):
-                rows = await refresh_all_states(load_policy(settings.policy_dir))
+                rows = await refresh_all_states(policy)
             console.print(f"status computed for {rows:,} entitlements")
             return True
 
@@ -469,8 +470,12 @@ def visits_schedule(
 def remind(
     days: Annotated[int | None, typer.Option(help="days ahead; default the policy's reminder_lead_days")] = None,
     as_of: AsOption = None,
+    outbox: Annotated[Path | None, typer.Option(
+        help="folder for the run's XLSX outbox (bulk-SMS upload, village assistants); default "
+             "CASEHUB_REMINDER_OUTBOX")] = None,
 ) -> None:
-    """Send a reminder, through the installed notification plugins, to everyone falling due soon (once each)."""
+    """Send a reminder to everyone falling due soon (once each): to the outbox workbook and through the
+    installed notification plugins."""
     from casehub.adapters.plugins import make_plugin_manager
     from casehub.policy import load_policy
     from casehub.processes import reminders
@@ -478,14 +483,17 @@ def remind(
     async def work(settings: Settings):
         manager = make_plugin_manager(disabled=settings.disabled_plugins)
         policy = load_policy(settings.policy_dir)
-        return await reminders.send_reminders(manager, as_of=_day(as_of), policy=policy, days=days)
+        return await reminders.send_reminders(manager, as_of=_day(as_of), policy=policy, days=days,
+                                              outbox=outbox or settings.reminder_outbox)
 
     report = _in_database(work)
+    for line in report.summary:
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"{report.due} recipient(s) due: {report.sent} reminded now, {report.already_sent} already "
                   f"reminded, {report.not_handled} not reachable by any plugin (remind by hand), "
                   f"{len(report.failed)} failed")
     for failure in report.failed:
-        err_console.print(f"  failed: {failure}")
+        err_console.print(f"  failed: {failure}", highlight=False, soft_wrap=True)
     if report.failed:
         raise typer.Exit(1)
 

@@ -55,6 +55,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     disabled_plugins: tuple[str, ...] = ()  # CASEHUB_DISABLE_PLUGINS: comma-separated plugin names
+    reminder_outbox: Path | None = None  # CASEHUB_REMINDER_OUTBOX: folder for the reminder outbox (XLSX)
 
     @property
     def production(self) -> bool:
@@ -64,6 +65,7 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         policy_dir = env.get("CASEHUB_POLICY_DIR")
+        outbox = env.get("CASEHUB_REMINDER_OUTBOX", "").strip()
         port = env.get("CASEHUB_PORT", "8000")
         if not port.isdigit():
             raise ConfigError(f"CASEHUB_PORT {port!r} must be a port number")
@@ -75,6 +77,7 @@ class Settings:
             host=env.get("CASEHUB_HOST", "127.0.0.1"),
             port=int(port),
             disabled_plugins=tuple(n.strip() for n in env.get("CASEHUB_DISABLE_PLUGINS", "").split(",") if n.strip()),
+            reminder_outbox=Path(outbox) if outbox else None,
         )
         if settings.production and settings.secret == DEV_SECRET:
             raise ConfigError("CASEHUB_ENV=production needs CASEHUB_SECRET set to a secret of your own")

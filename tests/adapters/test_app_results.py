@@ -13,8 +13,8 @@ from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.domain import Channel, EventType
 from casehub.models import Event, ImportBatch
-
-from .factories import csv_bytes, id_number, make_people
+from tests import factories
+from tests.factories import csv_bytes, id_number
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -84,7 +84,7 @@ def test_a_file_of_another_kind_is_refused_whole():
 
 
 async def test_import_records_good_rows_reports_bad_ones_and_is_idempotent(db):
-    await make_people(5)
+    await factories.people(5)
     pm = make_plugin_manager(load_entrypoints=False)
     data = (DATA / "app_results_gb18030.csv").read_bytes()
     batch = await import_source(pm, "app_results", data, "app_results_gb18030.csv")

@@ -10,19 +10,20 @@ from hypothesis import strategies as st
 
 from casehub.adapters.base import (
     CHINA_TZ,
+    Adapter,
     Columns,
     SourceError,
     check_id_number,
     decode_text,
     parse_date,
     parse_datetime,
+    person_row_errors,
     read_csv,
     read_json,
 )
 from casehub.errors import ValidationError
 from casehub.idnumber import make_id_number, parse_id_number
-
-from .factories import bad_check_digit, csv_bytes, id_number
+from tests.factories import bad_check_digit, csv_bytes, id_number
 
 COLUMNS = Columns(
     aliases={"name": ("姓名",), "id_number": ("身份证号码", "身份证号")}, required=frozenset({"id_number"})
@@ -100,3 +101,34 @@ def test_fast_id_check_agrees_with_parse_id_number(birth, seq, area, tamper):
     except ValidationError:
         expected = None
     assert check_id_number(number) == expected
+
+
+class TwoFormats(Adapter):
+    name = "two_formats"
+    formats = ("csv", "jsonl")
+
+
+DATED = Columns(
+    aliases={"id_number": ("身份证号码",), "day": ("日期",), "note": ("备注",)},
+    required=frozenset({"id_number", "day"}),
+)
+
+
+def test_read_records_reads_json_or_csv_by_the_format_and_refuses_others():
+    adapter = TwoFormats()
+    from_csv = list(adapter.read_records(csv_bytes(["身份证号码"], [[id_number(1)]], "gb18030"), "a.csv", COLUMNS))
+    from_json = list(adapter.read_records(f'{{"身份证号码": "{id_number(1)}"}}\n'.encode(), "a.jsonl", COLUMNS))
+    assert [r.get("id_number") for r in from_csv] == [r.get("id_number") for r in from_json] == [id_number(1)]
+    with pytest.raises(SourceError, match="reads csv, jsonl files"):
+        adapter.read_records(b"", "a.json", COLUMNS)
+
+
+def test_person_row_errors_report_an_empty_field_once_and_every_bad_one():
+    [empty, bad] = read_csv(csv_bytes(["身份证号码", "日期", "备注"], [["", "", "x"],
+                                      [bad_check_digit(id_number(2)), "2999-01-01", ""]]), DATED)  # fmt: skip
+    assert {(e.field, e.code) for e in person_row_errors(empty, DATED, date="day")} == {
+        ("身份证号码", "REQUIRED"), ("日期", "REQUIRED")
+    }
+    assert [(e.field, e.code) for e in person_row_errors(bad, DATED, date="day")] == [
+        ("身份证号码", "INVALID_CHECK_DIGIT"), ("日期", "FUTURE_DATE")
+    ]

@@ -10,8 +10,8 @@ from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.domain import EventType
 from casehub.models import Event
-
-from .factories import csv_bytes, id_number, make_people
+from tests import factories
+from tests.factories import csv_bytes, id_number
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -49,7 +49,7 @@ def test_impossible_deaths_are_rejected_with_reasons():
 
 
 async def test_r_pay_4_a_death_years_old_is_recorded_when_it_arrives(db):
-    await make_people(3)
+    await factories.people(3)
     pm = make_plugin_manager(load_entrypoints=False)
     batch = await import_source(pm, "death_records", (DATA / "death_records_gbk.csv").read_bytes(), "deaths.csv")
     assert (batch.accepted, batch.rejected) == (3, 2)

@@ -13,8 +13,8 @@ from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.errors import CasehubError
 from casehub.models import Event, ImportBatch
-
-from .factories import csv_bytes, id_number, make_people, make_staff
+from tests import factories
+from tests.factories import csv_bytes, id_number
 
 HEADER = ["姓名", "身份证号码", "认证时间", "认证结果", "流水号"]
 
@@ -52,7 +52,7 @@ def fail_on_call(real, n: int):
 
 
 async def test_bad_rows_are_rejected_and_reported_good_rows_recorded(db):
-    await make_people(6)
+    await factories.people(6)
     pm = make_plugin_manager(load_entrypoints=False)
     batch = await import_source(pm, "app_results", app_file(6, bad_rows=(2, 4)), "a.csv")
     assert (batch.status, batch.accepted, batch.duplicates, batch.rejected) == ("DONE", 4, 0, 2)
@@ -64,7 +64,7 @@ async def test_bad_rows_are_rejected_and_reported_good_rows_recorded(db):
 
 async def test_a_chunk_failing_midway_leaves_nothing_of_it(db, monkeypatch):
     """The failure strikes inside the second chunk's transaction, after its INSERT ran."""
-    await make_people(5)
+    await factories.people(5)
     pm = make_plugin_manager(load_entrypoints=False)
     monkeypatch.setattr(timeline, "_insert", fail_on_call(timeline._insert, 2))
     with pytest.raises(Boom):
@@ -75,7 +75,7 @@ async def test_a_chunk_failing_midway_leaves_nothing_of_it(db, monkeypatch):
 
 
 async def test_chunks_in_flight_together_are_each_all_or_nothing(db, monkeypatch):
-    await make_people(9)
+    await factories.people(9)
     pm = make_plugin_manager(load_entrypoints=False)
     real = timeline._insert
 
@@ -97,7 +97,7 @@ async def test_chunks_in_flight_together_are_each_all_or_nothing(db, monkeypatch
 
 
 async def test_a_failed_batch_is_completed_by_a_re_run(db, monkeypatch):
-    await make_people(5)
+    await factories.people(5)
     pm = make_plugin_manager(load_entrypoints=False)
     data = app_file(5, bad_rows=(4,))
     with monkeypatch.context() as m:
@@ -115,7 +115,7 @@ async def test_a_failed_batch_is_completed_by_a_re_run(db, monkeypatch):
 
 async def test_a_killed_import_left_running_is_resumed(db, monkeypatch):
     """A killed process cannot mark its batch: it stays RUNNING, and the next run picks it up."""
-    await make_people(6)
+    await factories.people(6)
     pm = make_plugin_manager(load_entrypoints=False)
     data = app_file(6)
 
@@ -142,7 +142,7 @@ async def test_an_unreadable_file_is_a_failed_batch_with_the_reason(db):
 
 
 async def test_after_batch_runs_before_done_and_again_after_a_failure(db):
-    await make_people(2)
+    await factories.people(2)
     pm = make_plugin_manager(load_entrypoints=False)
     seen = []
 
@@ -159,7 +159,7 @@ async def test_after_batch_runs_before_done_and_again_after_a_failure(db):
 
 
 async def test_events_recorded_hook_gets_the_batch_events_once_and_cannot_break_the_import(db):
-    await make_people(3)
+    await factories.people(3)
     calls = []
 
     class Listener:
@@ -183,8 +183,8 @@ async def test_events_recorded_hook_gets_the_batch_events_once_and_cannot_break_
 
 
 async def test_progress_staff_and_recorded_at(db):
-    await make_people(5)
-    staff = await make_staff("importer")
+    await factories.people(5)
+    staff = await factories.staff(username="importer")
     pm = make_plugin_manager(load_entrypoints=False)
     steps = []
     before = dt.datetime.now(dt.UTC)

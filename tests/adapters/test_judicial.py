@@ -11,8 +11,8 @@ from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.domain import CaseOutcome, CustodyMeasure, EventType, Penalty
 from casehub.models import Event
-
-from .factories import id_number, make_people
+from tests import factories
+from tests.factories import id_number
 
 DATA = Path(__file__).parents[1] / "data"
 
@@ -52,7 +52,7 @@ def test_invalid_records_name_line_field_and_reason():
 
 
 async def test_import_judicial_file(db):
-    await make_people(3)
+    await factories.people(3)
     pm = make_plugin_manager(load_entrypoints=False)
     data = (DATA / "judicial.jsonl").read_bytes()
     batch = await import_source(pm, "judicial", data, "judicial.jsonl")

@@ -15,8 +15,8 @@ from casehub.adapters.plugins import make_plugin_manager
 from casehub.domain import Channel, EventType, Scheme
 from casehub.models import Event
 from casehub.policy import default_policy
-
-from .factories import bad_check_digit, csv_bytes, id_number, make_people, make_staff
+from tests import factories
+from tests.factories import bad_check_digit, csv_bytes, id_number
 
 FORM_HEADER = [
     "表单编号", "姓名", "身份证号码", "险种", "确认日期", "村民小组长签字", "村级协办员签字", "村(社区)主任签字",
@@ -144,8 +144,8 @@ def test_csv_ledger_with_a_summary_row():
 
 
 async def test_import_ledger_records_only_complete_forms_of_known_recipients(db):
-    await make_people(4, schemes=[Scheme.RESIDENT_PENSION])  # F-007 (agency pension) has no entitlement
-    staff = await make_staff()
+    await factories.people(4)  # F-007 (agency pension) has no entitlement
+    staff = await factories.staff(username="clerk")
     pm = make_plugin_manager(load_entrypoints=False)
     batch = await import_source(pm, "paper_forms", workbook(), "ledger.xlsx", staff="clerk")
     assert (batch.status, batch.accepted, batch.duplicates) == ("DONE", 1, 0)

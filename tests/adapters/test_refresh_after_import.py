@@ -10,14 +10,13 @@ from casehub.cases import refresh_all_states, refresh_batch
 from casehub.engine import EntitlementStatus
 from casehub.models import EntitlementState
 from casehub.policy import default_policy
-
-from .factories import make_people
+from tests import factories
 
 DATA = Path(__file__).parents[1] / "data"
 
 
 async def test_r_cyc_4_an_imported_app_certification_updates_the_projection_at_once(db):
-    people = await make_people(5)
+    people = await factories.people(5)
     policy = default_policy()
     await refresh_all_states(policy)  # as of today, nobody has ever certified: all overdue
     assert {s.status for s in await EntitlementState.all()} == {EntitlementStatus.SUSPENDED}

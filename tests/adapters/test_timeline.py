@@ -10,8 +10,8 @@ import pytest
 from casehub.domain import Channel, EventType, Scheme
 from casehub.models import Event
 from casehub.timeline import EventDraft, UnresolvedReferenceError, record_events
-
-from .factories import id_number, make_people, make_staff
+from tests import factories
+from tests.factories import id_number
 
 DAY = dt.date(2024, 3, 5)
 
@@ -24,7 +24,7 @@ def certified(seq: int, key: str, **extra) -> EventDraft:
 
 
 async def test_r_tl_3_same_natural_key_is_recorded_once(db):
-    await make_people(2)
+    await factories.people(2)
     first = await record_events([certified(0, "k0"), certified(1, "k1"), certified(0, "k0")], source_adapter="t")
     assert len(first.accepted) == 2 and first.duplicates == 1
     again = await record_events([certified(0, "k0"), certified(1, "k2")], source_adapter="t")
@@ -33,8 +33,8 @@ async def test_r_tl_3_same_natural_key_is_recorded_once(db):
 
 
 async def test_r_tl_2_events_carry_both_times_and_their_source(db):
-    people = await make_people(1)
-    staff = await make_staff()
+    people = await factories.people(1)
+    staff = await factories.staff()
     when = dt.datetime(2024, 3, 6, 8, 0, tzinfo=dt.UTC)
     [event_id] = (
         await record_events(
@@ -49,7 +49,7 @@ async def test_r_tl_2_events_carry_both_times_and_their_source(db):
 
 
 async def test_unknown_person_raises_and_records_nothing(db):
-    await make_people(1)
+    await factories.people(1)
     with pytest.raises(UnresolvedReferenceError, match="no recipient with ID number") as info:
         await record_events([certified(0, "ok"), certified(5, "unknown")], source_adapter="t")
     assert info.value.code == "UNKNOWN_PERSON" and len(info.value.problems) == 1
@@ -57,7 +57,7 @@ async def test_unknown_person_raises_and_records_nothing(db):
 
 
 async def test_skip_mode_records_the_good_drafts_and_returns_the_rejected(db):
-    await make_people(1, schemes=[Scheme.RESIDENT_PENSION])
+    await factories.people(1)
     drafts = [
         certified(0, "ok"),
         certified(7, "unknown"),
@@ -74,7 +74,7 @@ async def test_skip_mode_records_the_good_drafts_and_returns_the_rejected(db):
 
 
 async def test_r_tl_1_corrections_point_at_earlier_events_in_the_same_call_or_before(db):
-    people = await make_people(2)
+    people = await factories.people(2)
     [original] = (await record_events([certified(0, "orig")], source_adapter="t")).accepted
     retract = EventDraft(
         type=EventType.RETRACTED, occurred_on=DAY, person_id=people[0].id, natural_key="r1",
@@ -94,7 +94,7 @@ async def test_r_tl_1_corrections_point_at_earlier_events_in_the_same_call_or_be
 
 
 async def test_a_correction_of_another_persons_event_or_of_nothing_is_refused(db):
-    await make_people(2)
+    await factories.people(2)
     await record_events([certified(0, "orig")], source_adapter="t")
     drafts = [
         EventDraft(type=EventType.RETRACTED, occurred_on=DAY, id_number=id_number(1), natural_key="x",
@@ -129,7 +129,7 @@ def test_a_draft_must_be_well_formed():
 
 
 async def test_r_tl_3_concurrent_imports_of_the_same_records_store_each_once(db):
-    await make_people(20)
+    await factories.people(20)
     drafts = [certified(i, f"k{i}") for i in range(20)]
     results = await asyncio.gather(*(record_events(drafts, source_adapter="t") for _ in range(4)))
     assert sum(len(r.accepted) for r in results) == 20
@@ -138,7 +138,7 @@ async def test_r_tl_3_concurrent_imports_of_the_same_records_store_each_once(db)
 
 
 async def test_many_drafts_go_in_bulk(db):
-    await make_people(3)
+    await factories.people(3)
     drafts = [certified(i % 3, f"bulk{i}") for i in range(2_500)]  # several INSERT statements
     result = await record_events(drafts, source_adapter="t")
     assert len(result.accepted) == 2_500 and len(set(result.accepted)) == 2_500

@@ -16,8 +16,11 @@ from strawberry import relay
 from casehub.app import create_app
 from casehub.cases import refresh_states
 from casehub.domain import DependantRole, EventType, Role, Scheme, UnitKind
+from casehub.engine.months import add_months
 from casehub.idnumber import make_id_number
-from casehub.models import EmployerUnit, Entitlement, Event, Person, Region, Staff
+from casehub.models import EmployerUnit, Entitlement, Event, PayrollRun, Person, Region, Staff
+from casehub.payroll.runs import LineInput, close_run, record_lines
+from casehub.payroll.sweep import sweep
 from casehub.policy import default_policy
 from tests import factories
 from tests.factories import SETTINGS
@@ -89,6 +92,18 @@ async def event(
         natural_key=key or f"test:{person.id}:{type_}:{occurred_on}:{recorded.isoformat()}", payload=payload,
         corrects=corrects,
     )
+
+
+async def pay_month(world: World, month: dt.date, paid: dict[Person, int], *, close: bool = True) -> PayrollRun:
+    """A payroll month on the ledger (R-PAY-4): what the finance office paid (`record_lines`), then the
+    month swept and, unless `close=False`, closed by county staff; only closed months count as paid."""
+    lines = [LineInput((await Entitlement.get(person_id=p.id)).id, month, amount) for p, amount in paid.items()]
+    clerk = world.staff[Role.COUNTY_STAFF].id
+    await record_lines(month, lines, staff_id=clerk)
+    if close:
+        await sweep(month, as_of=add_months(month, 1) - dt.timedelta(days=1), policy=POLICY)
+        await close_run(month, staff_id=clerk)
+    return await PayrollRun.get(month=month)
 
 
 SCOPES = {  # where each role's staff member works

@@ -7,6 +7,7 @@ import datetime as dt
 from casehub.clock import today
 from casehub.domain import Channel, DependantRole, EventType, Role, Scheme
 from casehub.engine.months import add_months
+from casehub.models import Event
 from tests.api.conftest import ADMIN, event
 
 DASHBOARD = """query ($code: String!, $period: DateRangeInput) {
@@ -119,4 +120,74 @@ async def test_the_dashboard_is_a_fixed_number_of_statements(world):
     await county(world)
     with statements() as seen:
         await world.ok(ADMIN, DASHBOARD, code="532922")
-    assert len(seen) <= 6, seen  # auth, region, status figures, certifications, home visits, region tree
+    # auth, region, status figures, corrected certifications (the events, their corrections, their
+    # villages), certifications, home visits, region tree
+    assert len(seen) <= 9, seen
+
+
+async def amend(person, target, day: dt.date, **changes) -> Event:
+    """An AMENDED event: `occurred_on` moves the target's date, other keys replace its payload keys (R-TL-1)."""
+    payload: dict = {"reason": "corrected"}
+    if "occurred_on" in changes:
+        payload["occurred_on"] = changes.pop("occurred_on").isoformat()
+    if changes:
+        payload["payload"] = changes
+    return await Event.create(
+        person=person, type=EventType.AMENDED, occurred_on=day,
+        recorded_at=dt.datetime.combine(day, dt.time(9), dt.UTC),
+        source_adapter="test", natural_key=f"test:amend:{target.id}:{day}", payload=payload, corrects=target,
+    )
+
+
+async def figures_of(world, code: str = "532922102001") -> dict:
+    period = {"gte": ago(30).isoformat(), "lte": today().isoformat()}
+    return (await world.ok(ADMIN, DASHBOARD, code=code, period=period))["dashboard"]["total"]
+
+
+async def due_home_visits(world) -> list[str]:
+    schedule = await world.ok(ADMIN, "{ homeVisitSchedule(dueOnly: true) { member { recipient { name } } } }")
+    return sorted(v["member"]["recipient"]["name"] for v in schedule["homeVisitSchedule"])
+
+
+async def test_r_tl_1_a_retracted_retraction_restores_the_certification(world):
+    """The dashboard reads corrections as the engine does: retracting the retraction brings the certification back."""
+    start, v = dt.date(2024, 1, 1), "532922102001"
+    app = await world.recipient(v, name="app", start=start)
+    cert = await event(app, EventType.CERTIFIED, ago(9), channel=Channel.APP_SELF.value)
+    wrong = await event(app, EventType.RETRACTED, ago(8), corrects=cert, reason="wrong person")
+    await event(app, EventType.RETRACTED, ago(7), corrects=wrong, reason="it was the right person")
+    old = await world.recipient(v, name="old", start=start, born=dt.date(1930, 1, 1))  # VERY_OLD (R-KEY-1)
+    visit = await event(old, EventType.CERTIFIED, ago(6), channel=Channel.HOME_VISIT.value)
+    withdrawn = await event(old, EventType.RETRACTED, ago(5), corrects=visit, reason="not found at home")
+    await event(old, EventType.RETRACTED, ago(4), corrects=withdrawn, reason="found after all")
+    await world.refresh(app, old)
+    total = await figures_of(world)
+    assert (total["active"], total["suspended"]) == (2, 0)  # the engine: both certifications stand
+    assert by_channel(total) == {"APP_SELF": 1, "HOME_VISIT": 1}
+    assert total["keyGroupDueHomeVisit"] == 0 and await due_home_visits(world) == []  # visited 6 days ago
+
+
+async def test_r_tl_1_amended_channel_and_date_count_as_amended(world):
+    start, v = dt.date(2024, 1, 1), "532922102001"
+    window = await world.recipient(v, name="window", start=start)  # WINDOW amended to APP_SELF
+    await amend(window, await event(window, EventType.CERTIFIED, ago(8), channel=Channel.WINDOW.value), ago(7),
+                channel=Channel.APP_SELF.value)  # fmt: skip
+    late = await world.recipient(v, name="late", start=start)  # 60 days ago, amended into the period
+    await amend(late, await event(late, EventType.CERTIFIED, ago(60), channel=Channel.ONSITE_PAPER.value), ago(1),
+                occurred_on=ago(2))  # fmt: skip
+    early = await world.recipient(v, name="early", start=start)  # in the period, amended out of it
+    await amend(early, await event(early, EventType.CERTIFIED, ago(5), channel=Channel.APP_SELF.value), ago(1),
+                occurred_on=ago(90))  # fmt: skip
+    old = await world.recipient(v, name="old", start=start, born=dt.date(1930, 1, 1))  # a visit that was not one
+    await amend(old, await event(old, EventType.CERTIFIED, ago(3), channel=Channel.HOME_VISIT.value), ago(2),
+                channel=Channel.WINDOW.value)  # fmt: skip
+    older = await world.recipient(v, name="older", start=start, born=dt.date(1931, 1, 1))  # one that was
+    await amend(older, await event(older, EventType.CERTIFIED, ago(3), channel=Channel.APP_SELF.value), ago(2),
+                channel=Channel.HOME_VISIT.value)  # fmt: skip
+    unchanged = await event(older, EventType.CERTIFIED, ago(4), channel=Channel.APP_SELF.value)
+    await amend(older, unchanged, ago(2), occurred_on=ago(4))  # amended, but no different
+    await world.refresh(window, late, early, old, older)
+    total = await figures_of(world)
+    assert by_channel(total) == {"APP_SELF": 2, "ONSITE_PAPER": 1, "WINDOW": 1, "HOME_VISIT": 1}
+    assert total["certifications"] == 5
+    assert total["keyGroupDueHomeVisit"] == 1 and await due_home_visits(world) == ["old"]

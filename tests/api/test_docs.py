@@ -13,7 +13,7 @@ from casehub.cases import refresh_states
 from casehub.domain import Channel, EventType, Role, Scheme
 from casehub.models import Entitlement, Person
 from casehub.policy import default_policy
-from tests.api.conftest import event
+from tests.api.conftest import event, pay_month
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "API.md"
 EXAMPLE = re.compile(r"```graphql\n(?P<query>.*?)```(?:\s*```json\n(?P<variables>.*?)```)?", re.DOTALL)
@@ -55,6 +55,8 @@ async def seed(world) -> None:
     await event(wang, EventType.CERTIFIED, dt.date(2024, 5, 10), channel=Channel.APP_SELF.value)
     await event(wang, EventType.DIED, dt.date(2025, 3, 2), recorded=dt.datetime(2025, 6, 20, 3, tzinfo=dt.UTC))
     await event(li, EventType.CERTIFIED, dt.date(2024, 6, 1), channel=Channel.ONSITE_PAPER.value)
+    for month in (dt.date(2025, 4, 1), dt.date(2025, 5, 1)):  # paid before the death was known (R-PAY-4)
+        await pay_month(world, month, {wang: 15_300})
     await refresh_states([wang.id, li.id], default_policy())
 
 

@@ -1,5 +1,6 @@
-"""Reads: a recipient's page (masked identity, explanation, decisions, overpayments, bitemporal timeline)
-and the recipients connection (search, filters on the projection, ordering, keyset pages)."""
+"""Reads: a recipient's page (masked identity, explanation, decisions, bitemporal timeline) and the
+recipients connection (search, filters on the projection, ordering, keyset pages). Overpayments, which
+come from the payroll ledger: test_overpayments.py."""
 
 from __future__ import annotations
 
@@ -134,22 +135,6 @@ async def test_r_pay_1_decisions_for_a_month_range(world):
     assert len(default["recipient"]["entitlements"][0]["assessment"]["decisions"]) == 12
     too_many = await world.gql(ADMIN, DECISIONS, n=person.id_number, **{"from": "2010-01-01", "to": "2025-01-01"})
     assert "at most 120 months" in too_many["errors"][0]["message"]
-
-
-async def test_r_pay_4_a_death_learned_late_shows_the_months_overpaid(world):
-    person = await world.recipient(start=dt.date(2024, 1, 1))
-    await event(person, EventType.CERTIFIED, dt.date(2024, 2, 1), channel=Channel.APP_SELF.value)
-    await event(person, EventType.DIED, dt.date(2024, 3, 5), recorded=dt.datetime(2024, 6, 20, tzinfo=dt.UTC))
-    data = await world.ok(ADMIN, DECISIONS, n=person.id_number)
-    overpaid = data["recipient"]["entitlements"][0]["assessment"]["overpayments"]
-    # paid through March (the month of death, R-DTH-5); the April and May runs did not know yet
-    assert [(o["month"], o["amountFen"]) for o in overpaid] == [("2024-04-01", 18_000), ("2024-05-01", 18_000)]
-    assert overpaid[0]["explanation"]["rule"] == "R-PAY-4" and overpaid[0]["explanation"]["events"] == [
-        {"type": "DIED"}
-    ]
-    assert overpaid[0]["knownSince"].startswith("2024-06-20")
-    known_before = await world.ok(ADMIN, DECISIONS, n=person.id_number, knownAt="2024-06-01T00:00:00+08:00")
-    assert known_before["recipient"]["entitlements"][0]["assessment"]["overpayments"] == []
 
 
 async def test_payloads_evidence_and_natural_keys_never_show_full_numbers(world):

@@ -41,6 +41,7 @@ from casehub.engine import (
     SuspensionCause,
     WageBreachCode,
     check_dependant_amounts,
+    withdrawn_ids,
 )
 from casehub.engine.explain import ARTICLES
 from casehub.idnumber import make_id_number, parse_id_number
@@ -677,6 +678,14 @@ def test_r_tl_1_retraction_and_amendment():
     amended = one(run(pension("2024-01"), [*base, amend], as_of="2024-05-31"))
     assert amended.ended_on == d("2024-01-28")
     assert decision(amended, "2024-02").action == ENDED
+
+
+def test_r_tl_1_withdrawn_ids_follow_the_same_rule():
+    death = died("2024-03-12")
+    retraction = ev(EventType.RETRACTED, "2024-04-02", {"reason": "wrong person"}, corrects=death.id)
+    assert withdrawn_ids([death, retraction]) == {death.id}
+    undo = ev(EventType.RETRACTED, "2024-04-10", {"reason": "it was right"}, corrects=retraction.id)
+    assert withdrawn_ids([death, retraction, undo]) == {retraction.id}  # the death stands again
 
 
 def test_r_tl_1_amended_payload_changes_the_case_outcome():

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from tortoise.connection import get_connection
 
 from casehub.casework.vocabulary import CaseworkErrorCode
-from casehub.domain import Role
+from casehub.domain import EventType, Role
 from casehub.errors import ValidationError
-from casehub.models import PaymentLine, PayrollRun
+from casehub.models import EntitlementState, PaymentLine, PayrollRun, RecoveryItem, SweepRun
 from casehub.payroll.runs import LineInput, close_run, parse_month, record_lines
 from casehub.payroll.vocabulary import RunStatus
 from tests import factories
-from tests.payroll.helpers import certify, entitlement, month, sweep_month
+from tests.payroll.helpers import certify, entitlement, month, record, sweep_month
 
 JAN, FEB, MAR = month(2025, 1), month(2025, 2), month(2025, 3)
 
@@ -80,6 +82,30 @@ async def test_r_pay_4_a_closed_month_is_frozen_in_code_and_in_the_database(db):
     # An OPEN month can still be changed.
     await sweep_month(FEB)
     assert await PaymentLine.filter(run__month=FEB).update(note="checked") == 1
+
+
+async def test_a_month_before_the_latest_is_not_swept_again(db):
+    """Once later months are on record, January is not swept again: judged as of 31 January it would set
+    the status projection back to January and take February's overpayment, found in March, for fallen
+    away (a negative recovery item). It is refused and nothing is written; the latest month is swept."""
+    clerk, person = await _county_with_payroll()
+    await sweep_month(JAN)
+    await close_run(JAN, staff_id=clerk.id)
+    await sweep_month(FEB)
+    await close_run(FEB, staff_id=clerk.id)
+    await record(person, EventType.DIED, dt.date(2025, 1, 10), dt.date(2025, 3, 3))
+    march = await sweep_month(MAR)
+    assert march.overpaid_months == 1 and await RecoveryItem.all().count() == 1  # February, paid after the death
+    states = await EntitlementState.all().values_list("entitlement_id", "status", "as_of")
+    runs = await SweepRun.all().count()
+    with pytest.raises(ValidationError) as refused:
+        await sweep_month(JAN)
+    assert refused.value.code == CaseworkErrorCode.PAYROLL_ORDER
+    assert "2025-03 has been swept since 2025-01" in str(refused.value)
+    assert await EntitlementState.all().values_list("entitlement_id", "status", "as_of") == states
+    assert (await SweepRun.all().count(), await RecoveryItem.all().count()) == (runs, 1)
+    again = await sweep_month(MAR)  # the latest month, closed or not, is swept again as often as needed
+    assert again.recovery_changes == 0
 
 
 async def test_months_are_written_yyyy_mm():

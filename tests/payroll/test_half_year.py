@@ -131,7 +131,12 @@ async def test_half_year_of_payroll(db, tmp_path):
     # Idempotent: the same sweep again records nothing new and plans the same lines.
     before = (await lines(MAY), await RecoveryItem.all().count(), await StatusChange.all().count(),
               await DuplicateReceipt.all().count())
+    projection = dict(await EntitlementState.all().values_list("entitlement_id", "id"))
+    may_computed_at = max(await EntitlementState.all().values_list("computed_at", flat=True))
     again = await sweep_month(MAY, tmp_path)
+    # unchanged projection rows are updated in place (same row, new computed_at), not replaced
+    assert dict(await EntitlementState.all().values_list("entitlement_id", "id")) == projection
+    assert {r.computed_at > may_computed_at for r in await EntitlementState.all()} == {True}
     after = (await lines(MAY), await RecoveryItem.all().count(), await StatusChange.all().count(),
              await DuplicateReceipt.all().count())
     assert before == after and again.lines_fen == may.lines_fen and again.recovery_changes == 0

@@ -58,5 +58,5 @@ async def test_operators_commands(db, county, tmp_path):
     assert schedule.returncode == 0 and "高龄甲" in schedule.stdout and "VERY_OLD" in schedule.stdout
 
     remind = casehub(db, "remind", "--as-of", "2026-06-01")
-    assert remind.returncode == 1 and "no installed plugin implements send_reminder" in remind.stderr
+    assert remind.returncode == 1 and "set CASEHUB_REMINDER_OUTBOX to a folder" in remind.stderr
     assert "Traceback" not in remind.stderr

@@ -119,6 +119,44 @@ async def test_resubmission_is_idempotent_and_adds_only_new_rows(county):
     assert (await DeathReport.get(id=report.id)).submissions == 3
 
 
+async def test_a_death_passed_on_by_the_township_roster_is_recorded_once(county):
+    """R-DTH-1: the village reports a death to the township centre, whose roster to the county carries it
+    again. The timeline holds one death (R-TL-3); the roster's row points at it; R-RPT-1 credits the village."""
+    person, other, revived = [await county.recipient(county.village(0, 1)) for _ in range(3)]
+    village, township = county.village(0, 1).code, county.regions["532922101"].code
+    first = await submit(county, "village", VILLAGE, village, [ReportedDeath(person.id_number, dt.date(2026, 9, 17))],
+                         on=dt.date(2026, 10, 2))
+    (event,) = await Event.filter(person_id=person.id, type=EventType.DIED)
+    # someone recorded at the window on the 20th; someone reported dead in error, then retracted
+    window = await _event(other, EventType.DIED, dt.date(2026, 9, 20), dt.date(2026, 9, 22), key="window")
+    wrong = await _event(revived, EventType.DIED, dt.date(2026, 9, 1), dt.date(2026, 9, 2), key="wrong")
+    await Event.create(person=revived, type=EventType.RETRACTED, occurred_on=dt.date(2026, 9, 9), corrects=wrong,
+                       recorded_at=dt.datetime(2026, 9, 9, tzinfo=dt.UTC), source_adapter="api", natural_key="r")
+
+    with pytest.raises(ValidationErrors) as refused:  # another date than the one on file: amend instead
+        await submit(county, "township", TOWNSHIP, township, [ReportedDeath(other.id_number, dt.date(2026, 9, 21))],
+                     on=dt.date(2026, 10, 4))
+    assert [(e.field, e.code) for e in refused.value.errors] == [("deaths[0].diedOn", "CONFLICTING_DATE")]
+    assert not await DeathReport.exists(body_key=f"TOWNSHIP:{township}")
+
+    roster = await submit(county, "township", TOWNSHIP, township, [
+        ReportedDeath(person.id_number, dt.date(2026, 9, 17)), ReportedDeath(other.id_number, dt.date(2026, 9, 20)),
+        ReportedDeath(revived.id_number, dt.date(2026, 9, 25)),
+    ], on=dt.date(2026, 10, 4))
+    assert (first.recorded, roster.recorded, roster.already_recorded) == (1, 1, 2)
+    assert await Event.filter(person_id=person.id, type=EventType.DIED).count() == 1
+    assert await Event.filter(person_id=other.id, type=EventType.DIED).count() == 1
+    assert await Event.filter(person_id=revived.id, type=EventType.DIED).count() == 2  # the retracted one stays
+    entries = {e.person_id: e.event_id for e in await DeathReportEntry.filter(report_id=roster.report.id)}
+    assert entries[person.id] == event.id and entries[other.id] == window.id
+    rows = await death_reports.stop_event_latency(
+        await county.viewer("admin"), occurred_from=dt.date(2026, 9, 1), occurred_to=dt.date(2026, 9, 30),
+        policy=POLICY,
+    )
+    assert {r.body_key: r.events for r in rows} == {f"VILLAGE:{village}": 1, f"TOWNSHIP:{township}": 1,
+                                                    "ADAPTER:civil_affairs": 1}
+
+
 async def test_every_bad_row_is_named_and_nothing_is_recorded(county):
     here = await county.recipient(county.village(0, 1))
     elsewhere = await county.recipient(county.village(1, 1))
@@ -226,6 +264,33 @@ async def test_r_rpt_1_stop_events_are_measured_in_working_days_per_reporting_bo
         policy=POLICY,
     )
     assert sum(r.events for r in mine) == 4
+
+
+async def test_r_rpt_1_stop_events_are_read_as_the_engine_reads_the_timeline(county):
+    """R-TL-1: a death whose retraction was retracted is measured; an amended date is the day it occurred."""
+    p = [await county.recipient(county.village(0, 1)) for _ in range(3)]
+
+    async def correct(person, type_, target, day, key, **payload):
+        return await Event.create(person=person, type=type_, occurred_on=day, corrects=target, payload=payload,
+                                  recorded_at=dt.datetime.combine(day, dt.time(10), tzinfo=dt.UTC),
+                                  source_adapter="api", natural_key=key)  # fmt: skip
+
+    restored = await _event(p[0], EventType.DIED, dt.date(2026, 3, 2), dt.date(2026, 3, 4), key="a")
+    wrong = await correct(p[0], EventType.RETRACTED, restored, dt.date(2026, 3, 5), "b", reason="wrong person")
+    await correct(p[0], EventType.RETRACTED, wrong, dt.date(2026, 3, 6), "c", reason="the right person after all")
+    moved = await _event(p[1], EventType.DIED, dt.date(2026, 2, 27), dt.date(2026, 3, 4), key="d")
+    await correct(p[1], EventType.AMENDED, moved, dt.date(2026, 3, 5), "e", occurred_on="2026-03-03")
+    gone = await _event(p[2], EventType.DIED, dt.date(2026, 3, 2), dt.date(2026, 3, 4), key="f")
+    await correct(p[2], EventType.AMENDED, gone, dt.date(2026, 3, 5), "g", occurred_on="2026-04-03")
+    rows = await death_reports.stop_event_latency(
+        await county.viewer("admin"), occurred_from=dt.date(2026, 3, 1), occurred_to=dt.date(2026, 3, 31),
+        policy=POLICY,
+    )
+    # restored: 2 March → 4 March, 2 working days; moved: 3 March (amended from 27 February) → 4 March, 1;
+    # gone: amended out of March
+    assert [(r.body_key, r.events, r.max_working_days, r.mean_working_days) for r in rows] == [
+        ("ADAPTER:civil_affairs", 2, 2, 1.5)
+    ]
 
 
 async def test_r_rpt_1_a_day_outside_the_statutory_calendar_is_an_error_naming_it(county):

@@ -13,6 +13,7 @@ from casehub.errors import CasehubError
 from casehub.models import AuditEntry, InvestigationReferral, TipOff
 from casehub.processes import notices
 from casehub.processes.vocabulary import NoticeStatus, ReferralSource, TipOffStatus
+from casehub.spreadsheets import cell_value
 from tests.processes.conftest import POLICY, set_state
 
 TODAY = dt.date(2026, 11, 20)
@@ -110,11 +111,11 @@ async def test_roster_xlsx_masks_ids_and_defuses_formulas(county):
     assert await AuditEntry.filter(action="EXPORT_NOTICE_ROSTER").count() == 1
 
 
-def test_spreadsheet_text_escapes_every_trigger():
+def test_cell_value_escapes_every_trigger():
     for trigger in ("=", "+", "-", "@", "\t", "\r"):
-        assert notices.spreadsheet_text(f"{trigger}1+1") == f"'{trigger}1+1"
-    assert notices.spreadsheet_text("\x01=cmd") == "'=cmd"  # a control character cannot hide a formula
-    assert notices.spreadsheet_text("张三") == "张三"
+        assert cell_value(f"{trigger}1+1") == f"'{trigger}1+1"
+    assert cell_value("\x01=cmd") == "'=cmd"  # a control character cannot hide a formula
+    assert cell_value("张三") == "张三"
 
 
 async def test_r_pub_2_tip_offs_are_closed_or_referred(county):

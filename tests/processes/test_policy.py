@@ -1,4 +1,4 @@
-"""The policy keys the processes added: spot-check samples per scheme and the home-visit interval."""
+"""The policy keys the processes added: spot-check samples per scheme, the home-visit interval, the reminder text."""
 
 from __future__ import annotations
 
@@ -44,3 +44,30 @@ def test_bad_sample_or_interval_is_named(tmp_path, old, new, key, reason):
     with pytest.raises(PolicyError) as caught:
         load_policy_files([path])
     assert key in caught.value.key and reason in caught.value.reason
+
+
+def test_the_reminder_message_is_policy_data_inherited_by_later_versions():
+    first, later = default_policy().versions
+    assert first.reminder_message.startswith("{name}您好：您领取的{schemes}资格认证将于{due_date}到期")
+    assert later.reminder_message == first.reminder_message
+
+
+@pytest.mark.parametrize(
+    ("template", "reason"),
+    [
+        ("{name}{phone}", "unknown field {phone}: the template may use {days_left}, {due_date}, {name}, {schemes}"),
+        ("{name.__class__}", "unknown field {name.__class__}"),
+        ("{0}", "unknown field {0}"),
+        ("{due_date:>20}", "takes no format or conversion"),
+        ("{name!r}", "takes no format or conversion"),
+        ("{name", "is not a valid template"),
+    ],
+)
+def test_a_reminder_message_may_use_only_the_fields_casehub_fills_in(tmp_path, template, reason):
+    old = 'reminder_message = "{name}您好：'
+    assert old in SHIPPED
+    path = tmp_path / "bad.toml"
+    path.write_text(SHIPPED.replace(old, f'reminder_message = "{template}"\n# "', 1), "utf-8")
+    with pytest.raises(PolicyError) as caught:
+        load_policy_files([path])
+    assert caught.value.key.endswith("reminder_message") and reason in caught.value.reason

@@ -107,14 +107,14 @@ async def test_a_failing_plugin_does_not_stop_the_others_and_nothing_is_recorded
             return ReminderReceipt("SMS")
 
     pm = make_plugin_manager(load_entrypoints=False)
-    pm.register(Broken())
+    pm.register(Broken(), name="sms")
     report = await reminders.send_reminders(pm, as_of=AS_OF, policy=POLICY)
-    assert report.sent == 3 and report.failed == [f"532922********{due['soon'].id_number[-4:]}: gateway down"]
+    assert report.sent == 3 and report.failed == [f"532922********{due['soon'].id_number[-4:]}: sms: gateway down"]
     assert not await Event.exists(person_id=due["soon"].id, type=EventType.REMINDER_SENT)
 
 
 async def test_no_notifier_is_an_error_and_a_reminder_by_hand_counts(county, due):
-    with pytest.raises(CasehubError, match="no installed plugin implements send_reminder"):
+    with pytest.raises(CasehubError, match="nothing can send reminders: set CASEHUB_REMINDER_OUTBOX"):
         await reminders.send_reminders(make_plugin_manager(load_entrypoints=False), as_of=AS_OF,
                                        policy=POLICY)
     event = await reminders.record_reminder(
@@ -131,3 +131,27 @@ async def test_no_notifier_is_an_error_and_a_reminder_by_hand_counts(county, due
     with pytest.raises(CasehubError, match="upper-case word"):
         await reminders.record_reminder(await county.viewer("village"), id_number_raw=due["soon"].id_number,
                                         due_on=dt.date(2026, 6, 10), channel="phone", sent_on=AS_OF, today=AS_OF)
+
+
+async def test_a_reminder_recorded_under_any_key_counts_for_its_due_date(county, due):
+    """Imported history and the demo county record reminders with keys of their own (`demo:…`)."""
+    from casehub.processes import events as timeline
+
+    drafts = [
+        timeline.draft(due["soon"].id, EventType.REMINDER_SENT, AS_OF - dt.timedelta(days=20), "history:1",
+                       payload={"channel": "VILLAGE_ASSISTANT", "due_on": "2026-06-10"}),
+        # an earlier due date and a reminder naming none remind of nothing today
+        timeline.draft(due["edge"].id, EventType.REMINDER_SENT, AS_OF - dt.timedelta(days=200), "history:2",
+                       payload={"channel": "SMS", "due_on": "2025-12-01"}),
+        timeline.draft(due["edge"].id, EventType.REMINDER_SENT, AS_OF - dt.timedelta(days=3), "history:3",
+                       payload={"channel": "SMS"}),
+    ]
+    recorded = await timeline.record(drafts, source="history", staff_id=None, refresh=None)
+    items = {i.name: i for i in await reminders.due_soon(await county.viewer("admin"), as_of=AS_OF, policy=POLICY)}
+    assert items["甲"].reminded_at == recorded["history:1"].recorded_at
+    assert items["乙"].reminded_at is None
+    sms, pm = FakeSms(), make_plugin_manager(load_entrypoints=False)
+    pm.register(sms)
+    report = await reminders.send_reminders(pm, as_of=AS_OF, policy=POLICY)
+    assert (report.sent, report.already_sent) == (2, 1)
+    assert [r.name for r in sms.sent] == ["戊", "乙"]

@@ -177,3 +177,22 @@ async def test_findings_died_and_contradictions_open_referrals(county, populatio
     assert results == {FindingResult.CONFIRMED: 1, FindingResult.CONTRADICTS_CERTIFICATION: 1,
                        FindingResult.NOT_FOUND: 0, FindingResult.DIED: 2}
     assert sum(t.sampled for t in tallies) - sum(t.pending for t in tallies) == 4
+
+
+async def test_r_tl_1_a_certification_after_a_death_is_read_as_the_engine_reads_it(county):
+    """A retracted retraction restores the certification; an amendment moves it before or after the death."""
+    person = await county.recipient(county.village(0, 1))
+
+    async def record(type_, day, key, corrects=None, **payload):
+        return await Event.create(person=person, type=type_, occurred_on=day, corrects=corrects, payload=payload,
+                                  recorded_at=dt.datetime.combine(day, dt.time(9), tzinfo=dt.UTC),
+                                  source_adapter="test", natural_key=key)  # fmt: skip
+
+    restored = await record(EventType.CERTIFIED, dt.date(2026, 7, 1), "c1", channel="APP_SELF")
+    wrong = await record(EventType.RETRACTED, dt.date(2026, 7, 2), "r1", corrects=restored)
+    assert await spot_checks._certified_after(person.id, dt.date(2026, 6, 10)) is None
+    await record(EventType.RETRACTED, dt.date(2026, 7, 3), "r2", corrects=wrong)
+    assert await spot_checks._certified_after(person.id, dt.date(2026, 6, 10)) == dt.date(2026, 7, 1)
+    moved = await record(EventType.CERTIFIED, dt.date(2026, 6, 1), "c2", channel="WINDOW")
+    await record(EventType.AMENDED, dt.date(2026, 7, 4), "a1", corrects=moved, occurred_on="2026-07-20")
+    assert await spot_checks._certified_after(person.id, dt.date(2026, 6, 10)) == dt.date(2026, 7, 20)

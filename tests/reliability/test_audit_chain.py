@@ -13,7 +13,8 @@ from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.audit import append_audit, chain_head, seal_bulk_insert, verify_chain, verify_events
 from casehub.models import AuditEntry, Event
-from tests.adapters.factories import csv_bytes, id_number, make_people, make_staff
+from tests import factories
+from tests.factories import csv_bytes, id_number
 
 from .helpers import as_table_owner, casehub
 
@@ -27,8 +28,8 @@ def app_file(count: int, bad: tuple[int, ...] = ()) -> bytes:
 
 
 async def imported(count: int = 6, **kwargs):
-    await make_people(count)
-    clerk = await make_staff()
+    await factories.people(count)
+    clerk = await factories.staff()
     pm = make_plugin_manager(load_entrypoints=False)
     return await import_source(pm, "app_results", app_file(count, **kwargs), "app.csv", staff=clerk, chunk_size=2,
                                concurrency=1), clerk  # fmt: skip
@@ -49,7 +50,7 @@ async def test_an_import_batch_is_audited_when_it_starts_and_ends_with_counts_an
 
 
 async def test_a_failed_and_resumed_batch_is_audited_too(db, monkeypatch):
-    await make_people(4)
+    await factories.people(4)
     pm = make_plugin_manager(load_entrypoints=False)
     real = timeline._insert
     calls = {"n": 0}

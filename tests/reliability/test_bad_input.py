@@ -25,8 +25,8 @@ from casehub.models import Event, Person, Region
 from casehub.policy import default_policy
 from casehub.processes import notices
 from tests import factories
-from tests.adapters.factories import csv_bytes, id_number, make_people, make_staff
 from tests.data.bad.make_corpus import FORMULAS
+from tests.factories import csv_bytes, id_number
 
 from .helpers import casehub, event_fingerprint
 
@@ -100,8 +100,8 @@ async def recorded_before() -> int:
 
 @pytest.mark.parametrize("name", list(CORPUS))
 async def test_a_bad_file_names_each_row_and_field_and_changes_nothing_recorded(db, name):
-    await make_people(10)
-    clerk = await make_staff()
+    await factories.people(10)
+    clerk = await factories.staff()
     before = await recorded_before()
     last_id = await Event.all().order_by("-id").first().values_list("id", flat=True)
     fingerprint = await event_fingerprint()
@@ -122,7 +122,7 @@ async def test_a_bad_file_names_each_row_and_field_and_changes_nothing_recorded(
 
 async def test_formula_cells_are_stored_as_written(db):
     """Imported text is data: kept verbatim (the evidence of what the source said), never evaluated."""
-    await make_people(10)
+    await factories.people(10)
     filename, data = read("app_formula_injection.csv")
     await import_source(make_plugin_manager(load_entrypoints=False), "app_results", data, filename)
     failed = await Event.get(natural_key="app_results:serial:F-0")

@@ -37,11 +37,13 @@ from typing import Any, ClassVar
 import orjson
 from stdnum.cn import ric
 
+from casehub.certification import PaperFormCode
 from casehub.errors import CasehubError, ValidationError
 from casehub.idnumber import parse_id_number
 from casehub.timeline import NATURAL_KEY_MAX, EventDraft
 
 CHINA_TZ = dt.timezone(dt.timedelta(hours=8), "CST")  # dates in source files are Beijing time
+JSON_FORMATS = frozenset({"json", "jsonl", "ndjson"})  # `Adapter.read_records` reads these as JSON, others as CSV
 
 
 class ErrorCode(StrEnum):
@@ -54,10 +56,11 @@ class ErrorCode(StrEnum):
     FUTURE_DATE = "FUTURE_DATE"
     INVALID_ID_NUMBER = "INVALID_ID_NUMBER"  # idnumber's own codes (INVALID_CHECK_DIGIT, …) are kept
     UNREADABLE_ROW = "UNREADABLE_ROW"
-    MISSING_SIGNATURE = "MISSING_SIGNATURE"  # R-PAP-6
-    MISSING_SEAL = "MISSING_SEAL"  # R-PAP-6
-    MISSING_EVIDENCE = "MISSING_EVIDENCE"  # R-PAP-6
-    MISSING_ATTACHMENTS = "MISSING_ATTACHMENTS"  # R-PAP-2
+    # R-PAP-6: a paper form's missing items, defined with the check itself (casehub.certification)
+    MISSING_SIGNATURE = PaperFormCode.MISSING_SIGNATURE.value
+    MISSING_SEAL = PaperFormCode.MISSING_SEAL.value
+    MISSING_EVIDENCE = PaperFormCode.MISSING_EVIDENCE.value
+    MISSING_ATTACHMENTS = PaperFormCode.MISSING_ATTACHMENTS.value
     UNREADABLE_FILE = "UNREADABLE_FILE"
     UNKNOWN_FORMAT = "UNKNOWN_FORMAT"
     MIXED_ENCODING = "MIXED_ENCODING"  # some lines in one encoding, a later one in another: the file is refused
@@ -161,6 +164,13 @@ class Adapter:
         if len(key) <= NATURAL_KEY_MAX:
             return key
         return f"{self.name}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def read_records(self, data: bytes, filename: str, columns: Columns) -> Iterator[SourceRecord | RowError]:
+        """The file's rows as records, by its format (`check_format`): JSON, JSON lines or NDJSON
+        through `read_json`, anything else as CSV through `read_csv` (in whatever encoding it came)."""
+        if self.check_format(filename) in JSON_FORMATS:
+            return read_json(data, columns)
+        return read_csv(data, columns)
 
     def check_format(self, filename: str) -> str:
         """The file's format (its lower-case extension) if this adapter accepts it."""
@@ -428,6 +438,18 @@ def missing_required(record: SourceRecord, columns: Columns) -> list[RowError]:
         for name in columns.required_order
         if record.get(name) is None
     ]
+
+
+def person_row_errors(record: SourceRecord, columns: Columns, *, date: str) -> list[RowError]:
+    """What every row about a person on a day is checked for: each required field present, the ID
+    number valid (GB 11643, R-PAP-5), the `date` field a date not in the future. An empty field is
+    reported once, as missing."""
+    errors = missing_required(record, columns)
+    if record.get("id_number") is not None and (e := id_number_error(record)):
+        errors.append(e)
+    if record.get(date) is not None and (e := date_error(record, date)):
+        errors.append(e)
+    return errors
 
 
 # -- cell values ---------------------------------------------------------------------------------

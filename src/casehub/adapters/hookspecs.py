@@ -14,8 +14,8 @@ through the ``casehub`` entry-point group of an installed package::
     def register_adapters():
         return [MedicalSettlementAdapter]
 
-casehub's own four adapters are plugins registered the same way
-(`casehub.adapters.plugins.DEFAULT_PLUGINS`). Hooks are called with keyword
+casehub's own four adapters and its reminder outbox are plugins registered
+the same way (`casehub.adapters.plugins.DEFAULT_PLUGINS`). Hooks are called with keyword
 arguments only; an implementation may accept any subset of a hook's arguments.
 Pluggy is synchronous: where a hook says so, an implementation may instead be
 ``async def`` and casehub awaits the result. A plugin that fails to import or
@@ -35,7 +35,7 @@ from pluggy import HookimplMarker, HookspecMarker
 
 if TYPE_CHECKING:
     from casehub.adapters.base import Adapter
-    from casehub.adapters.notify import Reminder, ReminderReceipt
+    from casehub.adapters.notify import Reminder, ReminderReceipt, ReminderRun
     from casehub.models import Event, ImportBatch
 
 hookspec = HookspecMarker("casehub")
@@ -77,11 +77,35 @@ def events_recorded(events: list[Event], batch: ImportBatch | None) -> None:
 
 
 @hookspec
-def send_reminder(reminder: Reminder) -> ReminderReceipt | None:
+def send_reminder(reminder: Reminder, run: ReminderRun) -> ReminderReceipt | None:
     """Deliver one reminder through this plugin's channel.
 
-    :param reminder: who to remind and of which due date.
+    Each implementation is called on its own, so one that raises does not keep the
+    others from delivering (and what they delivered is recorded).
+
+    :param reminder: who to remind, of which due date, with the message to send
+        (the policy's ``reminder_message``, filled in).
+    :param run: the `casehub remind` run: its day, the outbox folder (the built-in
+        outbox's setting), and ``run.stash[<your module name>]`` for state a plugin keeps
+        between the run's calls.
     :return: a receipt when delivered; None when this plugin does not handle this recipient (for
         example, no phone number). May return an awaitable (casehub awaits it). Raising reports a
-        failed delivery: nothing is recorded and the next run tries again.
+        failed delivery: nothing is recorded for this plugin and the next run tries again.
+    """
+
+
+@hookspec
+def flush_reminders(run: ReminderRun) -> None:
+    """Finish a `casehub remind` run: hand over the reminders this plugin collected.
+
+    Called once per run, after the last `send_reminder` call and before the receipts of
+    plugins that implement this hook are recorded — implement it only if your plugin
+    collects reminders and delivers them at the end (the built-in outbox writes its
+    workbook here). Until it returns, those receipts are promises.
+
+    :param run: the run, as `send_reminder` saw it; append a line to ``run.summary`` to
+        tell the operator what was done.
+    :return: nothing; may be a coroutine, which casehub awaits. Raising means this plugin
+        delivered none of the run's reminders: none of its receipts is recorded, and the
+        next run tries those recipients again.
     """

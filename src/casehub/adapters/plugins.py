@@ -34,6 +34,7 @@ DEFAULT_PLUGINS = {
     "judicial": "casehub.adapters.builtin.judicial",
     "paper_forms": "casehub.adapters.builtin.paper_forms",
     "death_records": "casehub.adapters.builtin.death_records",
+    "outbox": "casehub.adapters.builtin.outbox",  # reminders to an XLSX outbox (send_reminder)
 }
 
 
@@ -42,6 +43,12 @@ async def await_me_maybe(value: Any) -> Any:
     if inspect.isawaitable(value):
         return await value
     return value
+
+
+async def call_hookimpl(impl: pluggy.HookImpl, **kwargs: Any) -> Any:
+    """Call one hook implementation on its own — so that one raising cannot hide the others'
+    results, as it would inside ``pm.hook.<name>(...)`` — with the arguments it accepts, awaited."""
+    return await await_me_maybe(impl.function(**{name: kwargs[name] for name in impl.argnames}))
 
 
 class PluginManager(pluggy.PluginManager):
@@ -113,9 +120,8 @@ class PluginManager(pluggy.PluginManager):
     async def notify_events_recorded(self, **kwargs: Any) -> None:
         """Call every `events_recorded` implementation; one failing does not stop the others."""
         for impl in self.hook.events_recorded.get_hookimpls():
-            args = {k: kwargs[k] for k in impl.argnames}
             try:
-                await await_me_maybe(impl.function(**args))
+                await call_hookimpl(impl, **kwargs)
             except Exception:
                 log.exception("casehub plugin %r: events_recorded() failed", impl.plugin_name)
 

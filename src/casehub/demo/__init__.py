@@ -39,6 +39,9 @@ What is in it:
   reminders, deaths (some recorded months late), custody and sentences, dependant
   changes, each January's increase (entered in July), and retracted and amended
   records. Natural keys are ``demo:<person id>:<n>``; source_adapter is ``demo``.
+- The payroll of the 6 months before today's, each swept as of its last day with what
+  was known then and closed at midnight after it by ``county1`` (`casehub.demo.payroll`):
+  the ledger the overpayments (R-PAY-4) are found against. Today's month has no run yet.
 """
 
 from __future__ import annotations
@@ -54,8 +57,10 @@ from casehub.audit import seal_bulk_insert
 from casehub.demo.clock import CST
 from casehub.demo.county import build_county, check_arguments
 from casehub.demo.loader import insert_county
+from casehub.demo.payroll import PAYROLL_MONTHS
 from casehub.demo.rows import County
-from casehub.models import EmployerUnit, Entitlement, Event, Person, Region, Staff
+from casehub.models import EmployerUnit, Entitlement, Event, PaymentLine, PayrollRun, Person, Region, Staff
+from casehub.policy import Policy, default_policy
 
 __all__ = ["County", "build_county", "load_demo"]
 
@@ -66,13 +71,15 @@ async def load_demo(
     seed: int = 2021,
     console: Console | None = None,
     today: dt.date | None = None,
+    policy: Policy | None = None,
 ) -> bool:
     """Fill an empty database with the demo county; False (and nothing written) if it is not empty.
 
-    "Empty" means no region, person, staff, unit, entitlement or event: the demo
-    assigns every primary key itself. Everything is inserted in one transaction.
+    "Empty" means no region, person, staff, unit, entitlement, event, payroll run or payment
+    line: the demo assigns every primary key itself. Everything is inserted in one
+    transaction. `policy` (default: the shipped one) decides the past months' payroll.
     """
-    for model in (Region, Person, Staff, EmployerUnit, Entitlement, Event):
+    for model in (Region, Person, Staff, EmployerUnit, Entitlement, Event, PayrollRun, PaymentLine):
         if await model.exists():
             return False
     today = today or dt.datetime.now(CST).date()
@@ -87,8 +94,10 @@ async def load_demo(
         disable=console is None,
     ) as progress:
         generating = progress.add_task("generating the county", total=recipients)
+        paying = progress.add_task(f"paying the past {PAYROLL_MONTHS} months", total=recipients)
         county = build_county(
-            recipients=recipients, seed=seed, today=today, progress=lambda n: progress.advance(generating, n)
+            recipients=recipients, seed=seed, today=today, policy=policy or default_policy(),
+            progress=lambda n: progress.advance(generating, n), paying=lambda n: progress.advance(paying, n),
         )
         total = sum(len(rows) for _, rows in county.tables())
         inserting = progress.add_task("inserting rows", total=total)
@@ -101,7 +110,8 @@ async def load_demo(
             f"demo county loaded in {time.perf_counter() - started:.1f} s (seed {seed}, today {today}): "
             f"{len(county.regions)} regions, {len(county.units)} units, {len(county.staff)} staff, "
             f"{len(county.persons)} recipients, {len(county.entitlements)} entitlements, "
-            f"{len(county.events)} events",
+            f"{len(county.events)} events, {len(county.payroll_runs)} closed payroll months with "
+            f"{len(county.payment_lines)} payment lines",
             highlight=False,
         )
     return True

@@ -2,7 +2,8 @@
 
 Pure: no I/O and no ORM. `build_county` draws everything from one
 `random.Random(seed)` in a fixed order and hands each recipient to the timeline
-writer (`casehub.demo.timeline`); the same arguments give the same county, row for
+writer (`casehub.demo.timeline`), then pays the last months' payroll from those
+timelines (`casehub.demo.payroll`); the same arguments give the same county, row for
 row. The database loader (`casehub.demo.loader`) only inserts what is built here.
 """
 
@@ -24,6 +25,7 @@ from casehub.demo.clock import (
     next_month,
     plus_days,
 )
+from casehub.demo.payroll import PAYROLL_MONTHS, build_payroll
 from casehub.demo.places import (
     COUNTY_CODE,
     COUNTY_NAME,
@@ -50,6 +52,7 @@ from casehub.demo.timeline import TimelineWriter, number_events
 from casehub.domain import Channel, DependantChange, DependantRole, RegionLevel, Role, Scheme, UnitKind
 from casehub.errors import ValidationError
 from casehub.idnumber import make_id_number
+from casehub.policy import Policy, default_policy
 
 MIN_RECIPIENTS = 100  # below this not every story fits; every event type needs a few people
 EARLIEST_TODAY = dt.date(2023, 11, 1)  # two years of timeline: room for late reports and corrections
@@ -69,9 +72,13 @@ def build_county(
     recipients: int,
     seed: int,
     today: dt.date,
+    policy: Policy | None = None,
+    payroll_months: int = PAYROLL_MONTHS,
     progress: Callable[[int], object] | None = None,
+    paying: Callable[[int], object] | None = None,
 ) -> County:
-    """The whole demo county; `progress(n)` is called as recipients' timelines are written."""
+    """The whole demo county; `progress(n)` is called as recipients' timelines are written, `paying(n)` as
+    their last `payroll_months` payroll months are paid under `policy` (`casehub.demo.payroll`)."""
     check_arguments(recipients, today)
     rng = random.Random(seed)
     regions, region_by_code = _regions()
@@ -87,7 +94,7 @@ def build_county(
             progress(i - reported)
             reported = i
     number_events(events)
-    return County(
+    county = County(
         regions=regions,
         units=units,
         staff=staff,
@@ -95,6 +102,10 @@ def build_county(
         entitlements=sorted((e for r in people for e in r.entitlements), key=lambda e: e.id),
         events=events,
     )
+    county.payroll_runs, county.payment_lines = build_payroll(
+        county, policy or default_policy(), today=today, months=payroll_months, progress=paying
+    )
+    return county
 
 
 def _regions() -> tuple[list[RegionRow], dict[str, RegionRow]]:

@@ -5,10 +5,14 @@ primary key, which the generator assigned) run through the connection's
 `execute_many` in batches. Values are converted here the way the model fields
 would: enums to their values, JSON to text, datetimes to UTC. PostgreSQL's
 sequences are then moved past the ids written, so later inserts do not collide.
+
+Closed payroll months are inserted open and closed once their lines are in: the
+database refuses lines in a closed month (migrations/0006_payroll_frozen_guards.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Callable, Sequence
@@ -20,6 +24,7 @@ from tortoise.models import Model
 
 from casehub import models
 from casehub.demo.rows import County
+from casehub.payroll.vocabulary import RunStatus
 
 BATCH = 10_000
 
@@ -29,7 +34,7 @@ def _converter(field: Any) -> Callable[[Any], Any] | None:
     if isinstance(field, JSONField):
         return lambda value: field.to_db_value(value, None)
     if isinstance(field, DatetimeField):
-        return lambda value: value.astimezone(dt.UTC)
+        return lambda value: None if value is None else value.astimezone(dt.UTC)
     if getattr(field, "enum_type", None) is not None:
         return lambda value: None if value is None else value.value
     return None
@@ -40,7 +45,14 @@ async def insert_county(
 ) -> None:
     """Insert every row; `advance(n)` after each batch. Runs inside the caller's transaction."""
     for model_name, rows in county.tables():
+        if model_name == "PayrollRun":
+            rows = [dataclasses.replace(r, status=RunStatus.OPEN, closed_at=None, closed_by_id=None) for r in rows]
         await _insert(conn, getattr(models, model_name), rows, advance)
+    for run in county.payroll_runs:
+        if run.status is RunStatus.CLOSED:
+            await models.PayrollRun.filter(id=run.id).using_db(conn).update(
+                status=run.status, closed_at=run.closed_at, closed_by_id=run.closed_by_id
+            )
     if conn.capabilities.dialect == "postgres":
         for model_name, _ in county.tables():
             table = getattr(models, model_name)._meta.db_table

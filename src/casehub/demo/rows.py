@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casehub.domain import DependantRole, EventType, RegionLevel, Role, Scheme, UnitKind
+from casehub.payroll.vocabulary import LineKind, LineSource, RunStatus
 
 
 @dataclass(slots=True)
@@ -92,6 +93,31 @@ class EventRow:
 
 
 @dataclass(slots=True)
+class PayrollRunRow:
+    id: int
+    month: dt.date
+    status: RunStatus
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    closed_by_id: int | None
+    line_count: int
+    total_fen: int
+
+
+@dataclass(slots=True)
+class PaymentLineRow:
+    id: int
+    run_id: int
+    entitlement_id: int
+    person_id: int
+    benefit_month: dt.date
+    amount_fen: int
+    kind: LineKind
+    source: LineSource
+    note: str
+
+
+@dataclass(slots=True)
 class County:
     """Everything `load_demo` inserts, in insertion order per table."""
 
@@ -101,6 +127,8 @@ class County:
     persons: list[PersonRow]
     entitlements: list[EntitlementRow]
     events: list[EventRow]
+    payroll_runs: list[PayrollRunRow] = field(default_factory=list)  # closed months (casehub.demo.payroll)
+    payment_lines: list[PaymentLineRow] = field(default_factory=list)
 
     def tables(self) -> list[tuple[str, list[Any]]]:
         """(model name, rows) in foreign-key order."""
@@ -111,4 +139,6 @@ class County:
             ("Person", self.persons),
             ("Entitlement", self.entitlements),
             ("Event", self.events),
+            ("PayrollRun", self.payroll_runs),
+            ("PaymentLine", self.payment_lines),
         ]

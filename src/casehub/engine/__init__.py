@@ -20,7 +20,7 @@ from casehub.engine.results import (
     SuspensionCause,
     WithheldMonth,
 )
-from casehub.engine.timeline import effective_events
+from casehub.engine.timeline import effective_events, withdrawn_ids
 from casehub.engine.wages import DependantAmount, WageBreach, WageBreachCode, check_dependant_amounts
 
 __all__ = [
@@ -49,4 +49,5 @@ __all__ = [
     "key_group_flags",
     "month_index",
     "month_start",
+    "withdrawn_ids",
 ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from casehub.domain import EventType
@@ -45,18 +45,7 @@ def effective_events(events: Iterable[EventFacts], *, known_at: dt.datetime | No
             continue
         bucket = retractions if c.type == EventType.RETRACTED else amendments
         bucket.setdefault(c.corrects, []).append(c)
-
-    live_memo: dict[int, bool] = {}
-
-    def live(event_id: int, depth: int = 0) -> bool:
-        """Not retracted by a live retraction (a retraction can itself be retracted)."""
-        if event_id in live_memo:
-            return live_memo[event_id]
-        if depth > 50:  # a correction cycle is a data error; treat the event as standing
-            return True
-        result = not any(live(r.id, depth + 1) for r in retractions.get(event_id, ()))
-        live_memo[event_id] = result
-        return result
+    live = _standing(retractions)
 
     out = []
     for e in known:
@@ -71,6 +60,36 @@ def effective_events(events: Iterable[EventFacts], *, known_at: dt.datetime | No
             out.append(e)
     out.sort(key=_sort_key)
     return out
+
+
+def withdrawn_ids(events: Iterable[EventFacts]) -> set[int]:
+    """The ids of the events (corrections included) withdrawn by a retraction that stands (R-TL-1).
+
+    A retraction stands unless it is itself withdrawn: retracting a retraction restores its target.
+    """
+    events = list(events)
+    retractions: dict[int, list[EventFacts]] = {}
+    for e in events:
+        if e.type == EventType.RETRACTED and e.corrects is not None:
+            retractions.setdefault(e.corrects, []).append(e)
+    live = _standing(retractions)
+    return {e.id for e in events if not live(e.id)}
+
+
+def _standing(retractions: Mapping[int, list[EventFacts]]) -> Callable[[int], bool]:
+    """`live(event_id)`: not withdrawn by a live retraction (a retraction can itself be retracted)."""
+    live_memo: dict[int, bool] = {}
+
+    def live(event_id: int, depth: int = 0) -> bool:
+        if event_id in live_memo:
+            return live_memo[event_id]
+        if depth > 50:  # a correction cycle is a data error; treat the event as standing
+            return True
+        result = not any(live(r.id, depth + 1) for r in retractions.get(event_id, ()))
+        live_memo[event_id] = result
+        return result
+
+    return live
 
 
 def _amend(event: EventFacts, amendment: Mapping[str, Any]) -> EventFacts:

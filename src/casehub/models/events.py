@@ -62,7 +62,8 @@ class Event(Model):
     class Meta:
         table = "event"
         manager = AppendOnlyManager()
-        indexes = (("person_id", "recorded_at"), ("person_id", "occurred_on"))
+        # corrects_id: retracted / retractedBy / amendedBy load corrections by `corrects_id IN (...)`.
+        indexes = (("person_id", "recorded_at"), ("person_id", "occurred_on"), ("corrects_id",))
 
     async def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._saved_in_db:

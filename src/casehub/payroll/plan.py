@@ -1,9 +1,9 @@
 """One person's month in the payroll: pure, from the engine's result and the payment history.
 
-Given a `CaseResult` (evaluated with the payments of CLOSED months, so its
-overpayments are real), every payment line on record for the person, the approved
-manual decisions and whether a certification of theirs is in processing, `plan_person`
-returns:
+Given a `CaseResult` (evaluated with `payments_made`: the lines of CLOSED months, so
+its overpayments are money actually paid), every payment line on record for the
+person, the approved manual decisions and whether a certification of theirs is in
+processing, `plan_person` returns:
 
 - the lines to pay in the sweep month (R-PAY-1/2): NORMAL for the month itself,
   BACK_PAY for withheld months the engine pays back this month (R-SUS-2, R-JUD-2),
@@ -14,6 +14,9 @@ returns:
 - duplicate receipt (R-DUP-1);
 - the rows of the finance office's adjustment list (what changes against last month).
 
+`payments_made` is the one definition of "what was paid" that the engine is given,
+by the sweep (`settle_person`) and by the GraphQL API's overpayments alike.
+
 Pure: no I/O, no ORM. The engine decides; this only compares decisions with money.
 """
 
@@ -21,13 +24,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from casehub.casework.vocabulary import OverrideAction
 from casehub.domain import Scheme
-from casehub.engine.facts import CaseFacts
+from casehub.engine.evaluate import evaluate
+from casehub.engine.facts import CaseFacts, Payment
 from casehub.engine.months import month_index, month_start
 from casehub.engine.results import (
     BackPayOutcome,
@@ -38,6 +42,7 @@ from casehub.engine.results import (
     PaymentAction,
 )
 from casehub.payroll.vocabulary import AdjustmentKind, LineKind, LineSource
+from casehub.policy import Policy
 
 _PAYABLE = (PaymentAction.PAY, PaymentAction.BACK_PAY)
 _OWED_WITHHELD = (BackPayOutcome.PAID_BACK, BackPayOutcome.SCHEDULED, BackPayOutcome.OWED_ON_CLOSE)
@@ -45,7 +50,8 @@ _DRAWING = (EntitlementStatus.ACTIVE, EntitlementStatus.SUSPENDED)
 
 
 class PaidLine(NamedTuple):
-    """A payment line on record: `run_month` is the payroll month that paid it."""
+    """A payment line on record: `run_month` is the payroll month that paid it, `closed_at` when
+    that month was closed (None while it is open)."""
 
     entitlement_id: int
     benefit_month: dt.date
@@ -55,6 +61,28 @@ class PaidLine(NamedTuple):
     closed: bool
     source: str
     note: str = ""
+    closed_at: dt.datetime | None = None
+
+
+def payments_made(
+    lines: Iterable[PaidLine], *, as_of: dt.date, known_at: dt.datetime | None = None
+) -> list[Payment]:
+    """What was paid, as the engine is given it for its overpayments (R-PAY-4).
+
+    Only lines of CLOSED payroll months count (an open month's lines are a plan, not
+    money paid), and of months up to `as_of`'s month (as of a day, later months had not
+    been paid). With `known_at` (R-TL-2) only months closed by then: what the bureau
+    knew it had paid. Each line counts for its benefit month, back pay and
+    adjustments included.
+    """
+    last = month_index(as_of)
+    return [
+        Payment(ln.entitlement_id, ln.benefit_month, ln.amount_fen)
+        for ln in lines
+        if ln.closed
+        and month_index(ln.run_month) <= last
+        and (known_at is None or (ln.closed_at is not None and ln.closed_at <= known_at))
+    ]
 
 
 class Override(NamedTuple):
@@ -141,6 +169,27 @@ def overdue_only(decision: MonthDecision) -> bool:
     return decision.action is PaymentAction.WITHHOLD and decision.reason.rule == "R-SUS-1" and not (
         decision.reason.related_rules
     )
+
+
+def settle_person(
+    case: CaseFacts,
+    lines: list[PaidLine],
+    ctx: MonthContext,
+    policy: Policy,
+    *,
+    known_at: dt.datetime | None = None,
+    overrides: Mapping[tuple[int, dt.date], Override],
+    in_processing: bool,
+    duplicate_pairs: tuple[tuple[Scheme, Scheme], ...],
+) -> tuple[CaseResult, PersonPlan]:
+    """One person's step of the sweep: evaluate as of `ctx.as_of` (as known at `known_at`, default
+    everything recorded) with the payments made, then plan the month (`plan_person`)."""
+    payments = payments_made(lines, as_of=ctx.as_of, known_at=known_at)
+    result = evaluate(case, policy, as_of=ctx.as_of, known_at=known_at, payments=payments)
+    plan = plan_person(
+        result, case, lines, ctx, overrides=overrides, in_processing=in_processing, duplicate_pairs=duplicate_pairs
+    )
+    return result, plan
 
 
 def plan_person(

@@ -17,15 +17,14 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from openpyxl import Workbook
 
 from casehub.models import Entitlement, Person
 from casehub.payroll.plan import AdjustmentRow
 from casehub.payroll.vocabulary import AdjustmentKind, RunStatus
+from casehub.spreadsheets import cell_value
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 KIND_LABELS: dict[AdjustmentKind, str] = {
     AdjustmentKind.NEW: "新增发放",
     AdjustmentKind.SUSPEND: "暂停发放",
@@ -45,13 +44,6 @@ HEADER = (
     "类别 kind", "说明 label", "姓名 name", "身份证号 ID number", "村(社区) village", "险种 scheme", "待遇 entitlement",
     "月份 months", "金额(分) amount fen", "上月(分) previous fen", "规则 rule", "原因 reason",
 )
-
-
-def safe(value: Any) -> Any:
-    """A cell value that a spreadsheet will never evaluate as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _months(months: Sequence[dt.date]) -> str:
@@ -90,9 +82,9 @@ async def write_adjustment_list(
         name, number, village = people.get(r.person_id, ("", "", ""))
         scheme = r.scheme or schemes.get(r.entitlement_id, "")
         if r.kind is AdjustmentKind.RECOVER:
-            recover.append([safe(v) for v in (name, number, r.entitlement_id, _months(r.months), r.amount_fen,
+            recover.append([cell_value(v) for v in (name, number, r.entitlement_id, _months(r.months), r.amount_fen,
                                               r.previous_fen, r.rule, r.explanation)])
-        sheet.append([safe(v) for v in (r.kind.value, KIND_LABELS[r.kind], name, number, village, scheme,
+        sheet.append([cell_value(v) for v in (r.kind.value, KIND_LABELS[r.kind], name, number, village, scheme,
                                         r.entitlement_id, _months(r.months), r.amount_fen, r.previous_fen, r.rule,
                                         r.explanation)])
     summary = book.create_sheet("汇总 Summary")

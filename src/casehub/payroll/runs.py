@@ -150,23 +150,28 @@ async def record_lines(month: dt.date, lines: Iterable[LineInput], *, staff_id: 
 
 
 async def lines_for_persons(person_ids: Sequence[int]) -> dict[int, list[PaidLine]]:
-    """Every payment line of these persons, with its run's month and status, in one query."""
+    """Every payment line of these persons, with its run's month, status and closing time, in one
+    query: the sweep's and the GraphQL API's payment history (`plan.payments_made`)."""
     ids = list(person_ids)
+    if not ids:
+        return {}
     conn = get_connection("default")
     if is_postgres(conn):
         _, rows = await conn.execute_query(
             "SELECT l.person_id, l.entitlement_id, l.benefit_month, l.amount_fen, l.kind, r.month, r.status, "
-            "l.source, l.note FROM payment_line l JOIN payroll_run r ON r.id = l.run_id "
+            "l.source, l.note, r.closed_at FROM payment_line l JOIN payroll_run r ON r.id = l.run_id "
             "WHERE l.person_id = ANY($1::int[])",
             [ids],
         )
     else:
         rows = await PaymentLine.filter(person_id__in=ids).values_list(
             "person_id", "entitlement_id", "benefit_month", "amount_fen", "kind", "run__month", "run__status", "source",
-            "note",
+            "note", "run__closed_at",
         )
     out: dict[int, list[PaidLine]] = defaultdict(list)
     closed = RunStatus.CLOSED.value
-    for pid, eid, month, amount, kind, run_month, status, source, note in rows:
-        out[pid].append(PaidLine(eid, month, amount, str(kind), run_month, status == closed, str(source), note))
+    for pid, eid, month, amount, kind, run_month, status, source, note, closed_at in rows:
+        out[pid].append(
+            PaidLine(eid, month, amount, str(kind), run_month, status == closed, str(source), note, closed_at)
+        )
     return out

@@ -4,7 +4,8 @@ For every person, in batches (a fixed number of queries per batch, never per per
 
 1. load the facts (`casehub.cases.load_cases`) and the payment lines on record;
 2. evaluate with the engine, giving it the payments of CLOSED months so that its
-   overpayments are money actually paid (R-PAY-4);
+   overpayments are money actually paid (R-PAY-4: `plan.payments_made`, the same
+   definition the GraphQL API's overpayments use);
 3. refresh the `EntitlementState` projection and record each status change
    (suspensions, resumptions, stops, ends) as a `StatusChange`;
 4. plan the month's payment lines (`casehub.payroll.plan`) into the OPEN run —
@@ -16,7 +17,8 @@ proving events (R-PAY-4), open duplicate-receipt cases (R-DUP-1), write the fina
 office's adjustment list (XLSX), alert the investigators, and audit the run.
 
 **Idempotent**: run it again for the same month and nothing new is recorded unless
-something changed; the lines and the report come out the same. A run that fails
+something changed; the lines and the report come out the same. Only the latest month on
+record is swept again: an earlier one is refused (PAYROLL_ORDER). A run that fails
 half-way leaves whole batches behind (each batch is one transaction) and is repaired
 by running it again.
 
@@ -41,7 +43,9 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
+import orjson
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.connection import get_connection
 from tortoise.models import Model
@@ -54,7 +58,7 @@ from casehub.cases import SHANGHAI, load_cases, state_values, today
 from casehub.casework import alerts, duplicates, recovery
 from casehub.casework.vocabulary import CaseworkErrorCode as Code
 from casehub.casework.vocabulary import FindingKind
-from casehub.engine import EntitlementStatus, Payment, evaluate
+from casehub.engine import EntitlementStatus
 from casehub.engine.months import add_months, month_index, month_start
 from casehub.errors import ValidationError
 from casehub.models import (
@@ -77,7 +81,7 @@ from casehub.payroll.plan import (
     Override,
     PaidLine,
     PlannedLine,
-    plan_person,
+    settle_person,
 )
 from casehub.payroll.runs import LINE_COLUMNS, lines_for_persons, open_run
 from casehub.payroll.vocabulary import AdjustmentKind, LineSource, RunStatus, SweepStatus
@@ -165,16 +169,13 @@ async def process_batch(job: BatchJob, policy: Policy) -> BatchOutcome:
     held: set[int] = set()
     planned = []
     for pid, case in cases.items():
-        paid = lines.get(pid, [])
-        payments = [Payment(p.entitlement_id, p.benefit_month, p.amount_fen) for p in paid if p.closed]
-        result = evaluate(case, policy, as_of=ctx.as_of, payments=payments)
-        results.append(result)
         overrides = job.overrides
         if overrides:
             mine = {e.id for e in case.entitlements}
             overrides = {k: v for k, v in overrides.items() if k[0] in mine}
-        plan = plan_person(result, case, paid, ctx, overrides=overrides, in_processing=pid in job.in_processing,
-                           duplicate_pairs=pairs)
+        result, plan = settle_person(case, lines.get(pid, []), ctx, policy, overrides=overrides,
+                                     in_processing=pid in job.in_processing, duplicate_pairs=pairs)
+        results.append(result)
         held |= plan.held
         planned.extend(plan.lines)
         out.overpaid.extend(plan.overpaid)
@@ -189,32 +190,75 @@ async def process_batch(job: BatchJob, policy: Policy) -> BatchOutcome:
     # A held entitlement keeps its previous projection: no suspension shows or is recorded.
     keep = {eid for eid in held if eid in previous}
     states = [row for row in state_values(results, job.computed_at) if row[0] not in keep]
+    # Rows whose content is unchanged only get the new evaluation day and time (an in-place
+    # update of unindexed columns); the others are replaced. A second sweep rewrites nothing.
+    unchanged = [row[0] for row in states if (old := previous.get(row[0])) and old.content == _content(row)]
+    same = set(unchanged)
+    rewritten = [row for row in states if row[0] not in same]
     changes = []
     for eid, pid, status, causes, *_, explanation in states:
-        before = previous.get(eid)
+        before = previous[eid].status if eid in previous else None
         if eid in held or before == status.value or (before is None and status is EntitlementStatus.ACTIVE):
             continue
         changes.append((job.sweep_id, eid, pid, ctx.month, ctx.as_of, before, status.value, causes, explanation))
         out.changes[status.value] += 1
     async with in_transaction() as conn:
-        await _delete_in(conn, EntitlementState, "entitlement_id", [row[0] for row in states])
-        await insert_rows(conn, EntitlementState, STATE_COLUMNS, states)
+        await _touch_states(conn, unchanged, ctx.as_of, job.computed_at)
+        await _delete_in(conn, EntitlementState, "entitlement_id", [row[0] for row in rewritten])
+        await insert_rows(conn, EntitlementState, STATE_COLUMNS, rewritten)
         await insert_rows(conn, StatusChange, CHANGE_COLUMNS, changes)
         if ctx.run_open:
             await _replace_lines(conn, job, lines, planned)
     return out
 
 
-async def _previous_states(entitlement_ids: list[int]) -> dict[int, str]:
+class _Stored(NamedTuple):
+    status: str
+    content: tuple  # `_content` of the stored row
+
+
+# What a projection row says, without when it was computed: `state_values` order minus as_of, computed_at.
+_CONTENT_COLUMNS = ("status", "causes", "last_certified_on", "next_due", "overdue_from", "remind_on", "explanation")
+
+
+def _content(row: tuple) -> tuple:
+    _eid, _pid, status, causes, certified, due, overdue, remind, _as_of, _at, explanation = row
+    return (str(status), causes, certified, due, overdue, remind, explanation)
+
+
+async def _previous_states(entitlement_ids: list[int]) -> dict[int, _Stored]:
     conn = get_connection("default")
     if is_postgres(conn):
         _, rows = await conn.execute_query(
-            "SELECT entitlement_id, status FROM entitlement_state WHERE entitlement_id = ANY($1::int[])",
+            f"SELECT entitlement_id, {', '.join(_CONTENT_COLUMNS)} FROM entitlement_state "
+            "WHERE entitlement_id = ANY($1::int[])",
             [entitlement_ids],
         )
-        return {r[0]: r[1] for r in rows}
-    found = await EntitlementState.filter(entitlement_id__in=entitlement_ids).values_list("entitlement_id", "status")
-    return {eid: str(status) for eid, status in found}
+        rows = [tuple(r) for r in rows]
+    else:
+        rows = await EntitlementState.filter(entitlement_id__in=entitlement_ids).values_list(
+            "entitlement_id", *_CONTENT_COLUMNS
+        )
+    out = {}
+    for eid, status, *rest, explanation in rows:
+        if isinstance(explanation, str | bytes):
+            explanation = orjson.loads(explanation)
+        out[eid] = _Stored(str(status), (str(status), *rest, explanation))
+    return out
+
+
+async def _touch_states(conn: BaseDBAsyncClient, entitlement_ids: list[int], as_of: dt.date, at: dt.datetime) -> None:
+    if not entitlement_ids:
+        return
+    if is_postgres(conn):
+        await conn.execute_query(
+            "UPDATE entitlement_state SET as_of = $1, computed_at = $2 WHERE entitlement_id = ANY($3::int[])",
+            [as_of, at, entitlement_ids],
+        )
+    else:
+        await EntitlementState.filter(entitlement_id__in=entitlement_ids).using_db(conn).update(
+            as_of=as_of, computed_at=at
+        )
 
 
 async def _delete_in(conn: BaseDBAsyncClient, model: type[Model], column: str, values: list[int]) -> None:
@@ -336,6 +380,14 @@ async def sweep(
     if now is None:
         end_of_day = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), SHANGHAI)
         now = min(dt.datetime.now(dt.UTC), end_of_day)
+    latest = await PayrollRun.filter(month__gt=month).order_by("-month").first()
+    if latest is not None:
+        # Judged as of its own last day, an earlier month would set the status projection back and
+        # take the overpayments found since (later months, later payments) for fallen away.
+        raise ValidationError(
+            "month", Code.PAYROLL_ORDER,
+            f"{latest.month:%Y-%m} has been swept since {month:%Y-%m}: sweep {latest.month:%Y-%m} to find what is new",
+        )
     if policy is None:
         policy = load_policy(policy_dir) if policy_dir else default_policy()
     if workers > 1 and not (database_url or "").startswith("postgres"):

@@ -15,6 +15,7 @@ from casehub.policy.loader import (
     policy_folder_from_env,
 )
 from casehub.policy.model import (
+    REMINDER_FIELDS,
     DeathReportRule,
     FormRequirements,
     JudicialProfile,
@@ -36,6 +37,7 @@ from casehub.policy.model import (
 __all__ = [
     "DEFAULT_POLICY_DIR",
     "POLICY_DIR_ENV",
+    "REMINDER_FIELDS",
     "DeathReportRule",
     "FormRequirements",
     "JudicialProfile",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import string
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from typing import Any
 from casehub.domain import CaseOutcome, CustodyMeasure, DependantChange, DependantRole, Penalty, Scheme
 from casehub.errors import ConfigError
 from casehub.policy.model import (
+    REMINDER_FIELDS,
     DeathReportRule,
     FormRequirements,
     JudicialProfile,
@@ -153,6 +155,7 @@ _VERSION = _Table(
         "key_group_age": _Int(1, 150),
         "home_visit_interval_months": _Int(1, 60),
         "reminder_lead_days": _Int(0, 366),
+        "reminder_message": _STR,
         "schemes": _Map(Scheme, _SCHEME_RULES, require_all_keys=True),
         "death_reports": _List(_DEATH_REPORT),
         "paper_forms": _Map(Scheme, _FORM),
@@ -328,6 +331,22 @@ def _spot_samples(spot: Mapping[str, Any], file: str, key: str) -> Mapping[Schem
     return MappingProxyType(samples)
 
 
+def _reminder_message(template: str, file: str, key: str) -> str:
+    """The reminder template, checked: only the fields casehub fills in (REMINDER_FIELDS), plainly named."""
+    allowed = ", ".join("{" + f + "}" for f in sorted(REMINDER_FIELDS))
+    try:
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(template)
+                  if name is not None]
+    except ValueError as exc:
+        raise PolicyError(file, key, f"is not a valid template ({exc}; a literal brace is {{{{ or }}}})") from None
+    for name, spec, conversion in fields:
+        if name not in REMINDER_FIELDS:
+            raise PolicyError(file, key, f"unknown field {{{name}}}: the template may use {allowed}")
+        if spec or conversion:
+            raise PolicyError(file, key, f"field {{{name}}} takes no format or conversion: write it as {{{name}}}")
+    return template
+
+
 def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion:
     judicial = raw["judicial"]
     if judicial["profile"] not in judicial["profiles"]:
@@ -380,6 +399,7 @@ def _build_version(raw: Mapping[str, Any], file: str, key: str) -> PolicyVersion
         key_group_age=raw["key_group_age"],
         home_visit_interval_months=raw["home_visit_interval_months"],
         reminder_lead_days=raw["reminder_lead_days"],
+        reminder_message=_reminder_message(raw["reminder_message"], file, f"{key}.reminder_message"),
         stop_event_report=StopEventReportRules(**stop_report),
         payroll=PayrollRules(**raw["payroll"]),
         recovery=RecoveryRules(**raw["recovery"]),

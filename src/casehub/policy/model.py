@@ -22,6 +22,11 @@ from casehub.domain import (
     Scheme,
 )
 
+# What a policy's `reminder_message` may name, filled in per reminder by casehub.processes.reminders:
+# the recipient's name, the schemes falling due (in Chinese, joined by 、), the due date (2026年6月10日)
+# and the days left.
+REMINDER_FIELDS = frozenset({"name", "schemes", "due_date", "days_left"})
+
 
 class ReportingBody(StrEnum):
     """Who sends or receives a monthly death report (R-DTH-1..3) or a paper form (R-PAP-1..4)."""
@@ -184,6 +189,7 @@ class PolicyVersion:
     key_group_age: int
     home_visit_interval_months: int  # R-KEY-1: 定期开展上门服务, how often a key-group member is visited
     reminder_lead_days: int
+    reminder_message: str  # a template with the fields in REMINDER_FIELDS (str.format)
     stop_event_report: StopEventReportRules
     payroll: PayrollRules
     recovery: RecoveryRules

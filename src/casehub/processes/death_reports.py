@@ -14,6 +14,10 @@ Interpretation choices (docs/PROCESSES.md):
 - The first submission fixes on-time or late; a resubmission adds rows (a death learned later) and
   is idempotent: a row already recorded is recorded once (R-TL-3), a row that contradicts one
   already recorded is refused (correct the event with an AMENDED event instead).
+- A death already on the timeline — reported by another body (the village's report, then the
+  township centre's roster that passes it on, R-DTH-1), recorded at the window or found by a spot
+  check — is not recorded again: the row points at the event on file. A row giving another date
+  is refused like a contradicting resubmission.
 - Expected reporters: every village and every township (area bodies), and every employer unit of
   the scheme's kind that manages at least one entitlement of the scheme.
 """
@@ -26,13 +30,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q, Subquery
 from tortoise.functions import Count
 from tortoise.transactions import in_transaction
 
 from casehub import access
 from casehub.audit import append_audit
 from casehub.auth import Viewer
+from casehub.cases import standing_events
 from casehub.clock import county_day
 from casehub.domain import EventType, RegionLevel, Scheme, UnitKind
 from casehub.errors import ValidationError
@@ -165,17 +170,18 @@ async def submit(
     known = {}
     if report is not None:
         known = {e.person_id: e for e in await DeathReportEntry.filter(report_id=report.id)}
-    rows = await _check_rows(deaths, body, scheme, month, known)
+    rows, on_file = await _check_rows(deaths, body, scheme, month, known)
 
     new_rows = [(row, person, death) for row, person, death in rows if person.id not in known]
-    drafts = [
-        timeline.draft(
+    drafts = {
+        person.id: timeline.draft(
             person.id, EventType.DIED, death.died_on,
             f"death-report:{scheme}:{body.key}:{month:%Y-%m}:{person.id_number}",
             payload={"reportedBy": body.key, "rule": rule.rule}, evidence=death.evidence, source_row=row,
         )
         for row, person, death in new_rows
-    ]
+        if person.id not in on_file
+    }
     now = dt.datetime.now(dt.UTC)
     async with in_transaction() as conn:
         if report is None:
@@ -189,15 +195,17 @@ async def submit(
             report.submissions += 1
             report.last_recorded_at = now
             await report.save(update_fields=["submissions", "last_recorded_at"], using_db=conn)
-        recorded = await timeline.record(drafts, source=SOURCE, staff_id=viewer.staff_id, refresh=policy)
+        recorded = await timeline.record(list(drafts.values()), source=SOURCE, staff_id=viewer.staff_id,
+                                         refresh=policy)
         await DeathReportEntry.bulk_create(
             [
                 DeathReportEntry(
                     report_id=report.id, row=row, submission=report.submissions, person_id=person.id,
                     died_on=death.died_on, evidence=list(death.evidence),
-                    event_id=recorded[draft.natural_key].id,
+                    event_id=recorded[drafts[person.id].natural_key].id if person.id in drafts else on_file[
+                        person.id][1],
                 )
-                for (row, person, death), draft in zip(new_rows, drafts, strict=True)
+                for row, person, death in new_rows
             ],
             using_db=conn,
         )
@@ -212,9 +220,20 @@ async def submit(
     return Submission(report=report, recorded=len(drafts), already_recorded=len(rows) - len(drafts))
 
 
+async def deaths_on_file(person_ids: Iterable[int]) -> dict[int, tuple[dt.date, int]]:
+    """Each person's death as the rules engine reads the timeline (R-TL-1: a retraction that stands
+    withdraws it, an amendment moves it): the date and the DIED event that records it."""
+    found: dict[int, tuple[dt.date, int]] = {}
+    for pid, e in await standing_events(Event.filter(person_id__in=list(person_ids), type=EventType.DIED)):
+        if e.type is EventType.DIED and (pid not in found or (e.occurred_on, e.id) < found[pid]):
+            found[pid] = (e.occurred_on, e.id)
+    return found
+
+
 async def _check_rows(
     deaths: Sequence[ReportedDeath], body: Body, scheme: Scheme, month: dt.date, known: dict[int, DeathReportEntry]
-) -> list[tuple[int, Person, ReportedDeath]]:
+) -> tuple[list[tuple[int, Person, ReportedDeath]], dict[int, tuple[dt.date, int]]]:
+    """The rows, checked (all problems at once), and the deaths already on file of the new rows' persons."""
     problems = Problems()
     if len(deaths) > MAX_INPUT_ROWS:
         raise fail("deaths", ProcessErrorCode.TOO_MANY, f"at most {MAX_INPUT_ROWS} rows per submission")
@@ -232,6 +251,7 @@ async def _check_rows(
         numbers.setdefault(number, i)
     persons = {p.id_number: p for p in await Person.filter(id_number__in=list(numbers)).select_related("village")}
     members = await _members(persons.values(), body, scheme)
+    on_file = await deaths_on_file(p.id for p in persons.values() if p.id not in known)
     month_end = next_month(month) - dt.timedelta(days=1)
     rows = []
     for number, i in numbers.items():
@@ -257,9 +277,14 @@ async def _check_rows(
             problems.add(f"{field}.diedOn", ProcessErrorCode.CONFLICTING_DATE,
                          f"{number} was reported in submission {earlier.submission} as died on {earlier.died_on}; "
                          "correct the recorded event with an amendment instead")
+        recorded = on_file.get(person.id)
+        if earlier is None and recorded is not None and recorded[0] != death.died_on:
+            problems.add(f"{field}.diedOn", ProcessErrorCode.CONFLICTING_DATE,
+                         f"{number} is recorded as died on {recorded[0]} (event {recorded[1]}); "
+                         "correct the recorded event with an amendment instead")
         rows.append((i + 1, person, death))
     problems.check()
-    return rows
+    return rows, on_file
 
 
 # --- compliance (R-DTH-4) ---------------------------------------------------------------------
@@ -393,18 +418,25 @@ async def stop_event_latency(
 ) -> list[Latency]:
     """R-RPT-1: per reporting body, working days from `occurred_on` to the county day of `recorded_at`.
 
-    Events that occurred before the rule came into force, and retracted events, are left out. The
-    body is the death report an event came from, else the recording staff member's unit or region,
-    else the adapter that imported it.
+    Events are read as the rules engine reads the timeline (R-TL-1): a retracted one is left out
+    unless its retraction was retracted, and an amended date is the date it occurred. Events that
+    occurred before the rule came into force are left out. The body is the death report an event
+    came from, else the recording staff member's unit or region, else the adapter that imported it.
     """
-    stop = await access.events(viewer).filter(
-        type__in=list(STOP_EVENTS), occurred_on__gte=occurred_from, occurred_on__lte=occurred_to
-    ).values("id", "occurred_on", "recorded_at", "source_adapter", "staff_id")
-    retracted = set(
-        await Event.filter(type=EventType.RETRACTED, corrects_id__in=[e["id"] for e in stop])
-        .values_list("corrects_id", flat=True)
-    )
-    stop = [e for e in stop if e["id"] not in retracted]
+    amended = Event.filter(type=EventType.AMENDED, corrects_id__isnull=False).values_list("corrects_id", flat=True)
+    candidates = access.events(viewer).filter(type__in=list(STOP_EVENTS)).filter(
+        Q(occurred_on__gte=occurred_from, occurred_on__lte=occurred_to) | Q(id__in=Subquery(amended))
+    )  # an amendment may move an event into the period
+    occurred = {
+        e.id: e.occurred_on
+        for _, e in await standing_events(candidates)
+        if occurred_from <= e.occurred_on <= occurred_to
+    }
+    stop = [
+        {**e, "occurred_on": occurred[e["id"]]}
+        for e in await candidates.values("id", "recorded_at", "source_adapter", "staff_id")
+        if e["id"] in occurred
+    ]
     bodies = await _event_bodies(stop)
     days: dict[str, list[tuple[int, int]]] = defaultdict(list)  # body key → [(working days, limit)]
     for e in stop:
@@ -429,12 +461,11 @@ async def stop_event_latency(
 async def _event_bodies(stop: list[dict]) -> dict[int, tuple[str, str]]:
     """Each event's reporting body as (key, name), in three queries."""
     ids = [e["id"] for e in stop]
-    from_reports = {
-        row["event_id"]: row
-        for row in await DeathReportEntry.filter(event_id__in=ids).values(
-            "event_id", "report__body_key", "report__region__name", "report__unit__name"
-        )
-    }
+    from_reports: dict[int, dict] = {}
+    for row in await DeathReportEntry.filter(event_id__in=ids).order_by("-id").values(
+        "event_id", "report__body_key", "report__region__name", "report__unit__name"
+    ):
+        from_reports[row["event_id"]] = row  # the report that recorded it, not a roster passing it on
     staff = {
         s["id"]: s
         for s in await Staff.filter(id__in={e["staff_id"] for e in stop if e["staff_id"]}).values(
@@ -443,7 +474,7 @@ async def _event_bodies(stop: list[dict]) -> dict[int, tuple[str, str]]:
     }
     out = {}
     for e in stop:
-        if e["id"] in from_reports:
+        if e["id"] in from_reports and e["source_adapter"] == SOURCE:
             r = from_reports[e["id"]]
             out[e["id"]] = (r["report__body_key"], r["report__region__name"] or r["report__unit__name"])
         elif e["staff_id"] in staff and staff[e["staff_id"]]["unit__code"]:

@@ -23,6 +23,7 @@ from tortoise.transactions import in_transaction
 from casehub import access
 from casehub.audit import append_audit
 from casehub.auth import Viewer
+from casehub.cases import standing_events
 from casehub.domain import Channel, EventType, KeyGroup
 from casehub.engine.months import add_months, birthday
 from casehub.engine.results import EntitlementStatus
@@ -172,19 +173,13 @@ class VisitDue:
 
 
 async def last_home_visits(person_ids: Sequence[int]) -> dict[int, dt.date]:
-    """The last home-visit certification of each person, ignoring retracted ones."""
-    certified = await Event.filter(person_id__in=list(person_ids), type=EventType.CERTIFIED).values(
-        "id", "person_id", "occurred_on", "payload"
-    )
-    visits = [c for c in certified if (c["payload"] or {}).get("channel") == Channel.HOME_VISIT]
-    retracted = set(
-        await Event.filter(type=EventType.RETRACTED, corrects_id__in=[v["id"] for v in visits])
-        .values_list("corrects_id", flat=True)
-    )
+    """The last home-visit certification of each person, as the rules engine reads the timeline
+    (R-TL-1: retracted ones left out unless the retraction was retracted, amended dates and channels applied)."""
+    certified = Event.filter(person_id__in=list(person_ids), type=EventType.CERTIFIED)
     last: dict[int, dt.date] = {}
-    for v in visits:
-        if v["id"] not in retracted and v["occurred_on"] > last.get(v["person_id"], dt.date.min):
-            last[v["person_id"]] = v["occurred_on"]
+    for person_id, visit in await standing_events(certified):
+        if visit.payload.get("channel") == Channel.HOME_VISIT and visit.occurred_on > last.get(person_id, dt.date.min):
+            last[person_id] = visit.occurred_on
     return last
 
 

@@ -23,7 +23,6 @@ import re
 from dataclasses import dataclass
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from tortoise.transactions import in_transaction
 
@@ -40,10 +39,10 @@ from casehub.processes.periods import Period, check_half_yearly
 from casehub.processes.referrals import refer
 from casehub.processes.vocabulary import NoticeStatus, ProcessErrorCode, ReferralSource, TipOffStatus
 from casehub.processes.workdays import nth_working_day, working_days_from
+from casehub.spreadsheets import cell_value
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{3,18}[0-9]$")  # 12333 (the social insurance hotline) up to +86 numbers
 MAX_TEXT = 2000
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 SCHEME_ZH = {
     Scheme.RESIDENT_PENSION: "城乡居民基本养老保险",
     Scheme.AGENCY_PENSION: "机关事业单位基本养老保险",
@@ -185,12 +184,6 @@ async def notice_compliance(
 # --- the roster to post (XLSX) ------------------------------------------------------------------
 
 
-def spreadsheet_text(value: str) -> str:
-    """A string that a spreadsheet shows as text: control characters dropped, formulas defused."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
-
-
 @dataclass(frozen=True, slots=True)
 class RosterLine:
     name: str
@@ -245,15 +238,15 @@ async def roster_xlsx(viewer: Viewer, notice_id: int, *, policy: Policy) -> tupl
         ["序号", "姓名", "身份证号码", "险种", "认证状态", "最近认证日期", "下次认证截止日期"],
     ]
     for line in heading:
-        sheet.append([spreadsheet_text(cell) for cell in line])
+        sheet.append([cell_value(text) for text in line])
     for row in (1, 5):
         for cell in sheet[row]:
             cell.font = Font(bold=True)
     for i, line in enumerate(lines, 1):
         sheet.append([
             i,
-            spreadsheet_text(line.name),
-            spreadsheet_text(line.masked_id_number),
+            cell_value(line.name),
+            cell_value(line.masked_id_number),
             SCHEME_ZH[line.scheme],
             STATUS_ZH[line.status] if line.status else "待认证核算",
             line.last_certified_on.isoformat() if line.last_certified_on else "",

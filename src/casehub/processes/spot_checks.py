@@ -36,6 +36,7 @@ from tortoise.transactions import in_transaction
 from casehub import access
 from casehub.audit import append_audit
 from casehub.auth import Viewer
+from casehub.cases import standing_events
 from casehub.clock import county_day
 from casehub.domain import EventType, Scheme
 from casehub.engine.results import EntitlementStatus
@@ -294,16 +295,10 @@ async def record_finding(
 
 
 async def _certified_after(person_id: int, day: dt.date) -> dt.date | None:
-    """The latest certification on file after `day` that has not been retracted, if any."""
-    certified = await Event.filter(person_id=person_id, type=EventType.CERTIFIED, occurred_on__gt=day).values(
-        "id", "occurred_on"
-    )
-    retracted = set(
-        await Event.filter(type=EventType.RETRACTED, corrects_id__in=[c["id"] for c in certified])
-        .values_list("corrects_id", flat=True)
-    )
-    days = [c["occurred_on"] for c in certified if c["id"] not in retracted]
-    return max(days) if days else None
+    """The latest certification on file after `day`, if any, as the rules engine reads the timeline
+    (R-TL-1: a retracted one does not count unless its retraction was retracted; an amended date counts)."""
+    certified = await standing_events(Event.filter(person_id=person_id, type=EventType.CERTIFIED))
+    return max((e.occurred_on for _, e in certified if e.occurred_on > day), default=None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import orjson
 import strawberry
@@ -13,12 +13,15 @@ from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
 
 from casehub.clock import SHANGHAI
-from casehub.errors import ValidationError
+from casehub.errors import ValidationError, ValidationErrors
 from casehub.idnumber import mask_id_number, mask_phone
 
 MAX_INPUT_LIST = 100  # the cap on every list argument; documented in docs/API.md
 MAX_EVIDENCE = 20  # evidence references per event
 MAX_TEXT = 500  # free text (reasons, notes)
+
+T = TypeVar("T")
+E = TypeVar("E")
 
 _ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
@@ -45,6 +48,20 @@ def check_list(values: Sequence[Any] | None, field: str, cap: int = MAX_INPUT_LI
     """Refuse a list argument longer than its cap (a top-level error: the request is malformed)."""
     if values is not None and len(values) > cap:
         raise ValidationError(field, "TOO_MANY", f"at most {cap} items")
+
+
+async def attempt(
+    call: Callable[[], Awaitable[T]], error: Callable[[ValidationError], E]
+) -> tuple[T | None, list[E]]:
+    """Run a mutation's service call; a refused input comes back as the payload's typed field errors
+    (`error` builds one from each `ValidationError`) instead of raising. `call` is called here, so a
+    refusal raised while building its arguments (an id of the wrong type) is caught too."""
+    try:
+        return await call(), []
+    except ValidationErrors as exc:
+        return None, [error(e) for e in exc.errors]
+    except ValidationError as exc:
+        return None, [error(exc)]
 
 
 def node_pk(global_id: relay.GlobalID | str, type_name: str) -> int | None:

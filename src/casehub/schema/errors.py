@@ -11,6 +11,7 @@ from enum import StrEnum
 
 import strawberry
 
+from casehub.certification import PaperFormCode
 from casehub.errors import ValidationError
 
 
@@ -26,10 +27,11 @@ class CaseErrorCode(StrEnum):
     RECIPIENT_DIED = "RECIPIENT_DIED"  # R-DTH-5: after the recorded death
     ALREADY_DEAD = "ALREADY_DEAD"  # a death stands already: amend it instead
     NO_ENTITLEMENT = "NO_ENTITLEMENT"  # the recipient holds no (visible) entitlement in that scheme
-    MISSING_SIGNATURE = "MISSING_SIGNATURE"  # R-PAP-1..4, R-PAP-6
-    MISSING_SEAL = "MISSING_SEAL"  # R-PAP-6
-    MISSING_EVIDENCE = "MISSING_EVIDENCE"  # R-PAP-6, R-ACC-1
-    MISSING_ATTACHMENTS = "MISSING_ATTACHMENTS"  # R-PAP-2
+    # R-PAP-1..6, R-ACC-1: a paper form's missing items, defined with the check itself (casehub.certification)
+    MISSING_SIGNATURE = PaperFormCode.MISSING_SIGNATURE.value
+    MISSING_SEAL = PaperFormCode.MISSING_SEAL.value
+    MISSING_EVIDENCE = PaperFormCode.MISSING_EVIDENCE.value
+    MISSING_ATTACHMENTS = PaperFormCode.MISSING_ATTACHMENTS.value
     NO_OPEN_CASE = "NO_OPEN_CASE"  # R-JUD-2: an end needs the measure or sentence it ends
     ALREADY_ENDED = "ALREADY_ENDED"
     ENDS_BEFORE_START = "ENDS_BEFORE_START"

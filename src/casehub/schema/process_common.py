@@ -16,7 +16,7 @@ from strawberry import relay
 from tortoise.queryset import QuerySet
 
 from casehub.clock import today
-from casehub.errors import ValidationError, ValidationErrors
+from casehub.errors import ValidationError
 from casehub.policy import Policy, ReportingBody
 from casehub.processes.vocabulary import (
     FindingResult,
@@ -26,6 +26,8 @@ from casehub.processes.vocabulary import (
     ReportStatus,
     TipOffStatus,
 )
+from casehub.schema import common
+from casehub.schema.common import gid  # noqa: F401 - the processes' folders import it from here
 from casehub.schema.enums import KeyGroupEnum  # noqa: F401 - the processes' folders import it from here
 from casehub.schema.recipients.types import Recipient
 
@@ -46,25 +48,16 @@ class ProcessError:
     code: ProcessErrorCodeEnum
     message: str
 
-
-def field_errors(exc: ValidationError | ValidationErrors) -> list[ProcessError]:
-    errors = exc.errors if isinstance(exc, ValidationErrors) else [exc]
-    return [
-        ProcessError(
-            field=e.field,
-            code=ProcessErrorCode(e.code) if e.code in ProcessErrorCode.__members__ else ProcessErrorCode.INVALID,
-            message=e.message,
-        )
-        for e in errors
-    ]
+    @classmethod
+    def from_validation(cls, error: ValidationError) -> ProcessError:
+        known = error.code in ProcessErrorCode.__members__
+        return cls(field=error.field, code=ProcessErrorCode(error.code) if known else ProcessErrorCode.INVALID,
+                   message=error.message)  # fmt: skip
 
 
-async def attempt(action: Awaitable[T]) -> tuple[T | None, list[ProcessError]]:
-    """Run a service call; a refused input comes back as field errors instead of raising."""
-    try:
-        return await action, []
-    except (ValidationError, ValidationErrors) as exc:
-        return None, field_errors(exc)
+async def attempt(call: Callable[[], Awaitable[T]]) -> tuple[T | None, list[ProcessError]]:
+    """Run a service call (`casehub.schema.common.attempt`); a refused input comes back as `ProcessError`s."""
+    return await common.attempt(call, ProcessError.from_validation)
 
 
 def policy(info: strawberry.Info) -> Policy:
@@ -81,10 +74,6 @@ def pk(global_id: relay.GlobalID, type_name: str, field: str) -> int:
     if global_id.type_name != type_name or not global_id.node_id.isdigit():
         raise ValidationError(field, ProcessErrorCode.INVALID, f"{global_id} is not the id of a {type_name}")
     return int(global_id.node_id)
-
-
-def gid(type_name: str, key: int | None) -> relay.GlobalID | None:
-    return relay.GlobalID(type_name, str(key)) if key is not None else None
 
 
 async def load_recipient(info: strawberry.Info, person_id: int | None) -> Recipient | None:

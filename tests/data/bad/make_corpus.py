@@ -3,7 +3,7 @@
     PYTHONPATH=. .venv/bin/python tests/data/bad/make_corpus.py
 
 Every file is deterministic (the workbooks up to their creation time). ID numbers are those of
-`tests.adapters.factories.id_number(seq)` (born 1950-03-04, Yangbi), so the test registers recipients
+`tests.factories.id_number(seq)` (born 1950-03-04, Yangbi), so the test registers recipients
 0..9 before importing. Expected outcomes live in `tests/reliability/test_bad_input.py` (one table:
 file → the (row, field, code) it must report).
 Files ending in .gz are stored compressed (the 10 MB cells) and imported under their name without .gz.
@@ -20,6 +20,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from tests.factories import bad_check_digit, id_number
+
 HERE = Path(__file__).parent
 APP = ["姓名", "身份证号码", "认证时间", "认证结果", "认证渠道", "流水号", "失败原因"]
 FORMULAS = [
@@ -28,20 +30,10 @@ FORMULAS = [
 ]
 
 
-def id_number(seq: int, birth: dt.date = dt.date(1950, 3, 4)) -> str:
-    from casehub.idnumber import make_id_number
-
-    return make_id_number("532922", birth, seq)
-
-
 def with_check_digit(body17: str) -> str:
     from stdnum.cn import ric
 
     return body17 + ric.calc_check_digit(body17 + "0")  # it ignores the last character
-
-
-def bad_check_digit(number: str) -> str:
-    return number[:-1] + ("0" if number[-1] != "0" else "1")
 
 
 def csv_text(header: list[str], rows: list[list[object]]) -> str:

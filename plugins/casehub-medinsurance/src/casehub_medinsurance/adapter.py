@@ -13,13 +13,9 @@ from casehub.adapters.base import (
     Columns,
     ErrorCode,
     check_id_number,
-    date_error,
-    id_number_error,
-    missing_required,
     parse_date,
     parse_flag,
-    read_csv,
-    read_json,
+    person_row_errors,
 )
 from casehub.domain import Channel, EventType
 
@@ -53,16 +49,10 @@ class MedicalSettlementAdapter(Adapter):
     formats = ("csv", "json")
 
     def parse(self, data: bytes, filename: str):
-        if self.check_format(filename) == "json":
-            return read_json(data, COLUMNS)
-        return read_csv(data, COLUMNS)
+        return self.read_records(data, filename, COLUMNS)
 
     def validate(self, record: SourceRecord) -> list[RowError]:
-        errors = missing_required(record, COLUMNS)
-        if record.get("id_number") is not None and (e := id_number_error(record)):
-            errors.append(e)
-        if record.get("settled_at") is not None and (e := date_error(record, "settled_at")):
-            errors.append(e)
+        errors = person_row_errors(record, COLUMNS, date="settled_at")
         kind = record.get("kind")
         if kind is not None and str(kind).strip() not in KINDS:
             errors.append(record.error("kind", ErrorCode.INVALID_VALUE, f"{kind!r} is not 门诊, 住院 or 药店购药"))

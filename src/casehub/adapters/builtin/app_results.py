@@ -19,12 +19,8 @@ from casehub.adapters.base import (
     RowError,
     SourceRecord,
     check_id_number,
-    date_error,
-    id_number_error,
-    missing_required,
     parse_datetime,
-    read_csv,
-    read_json,
+    person_row_errors,
 )
 from casehub.domain import Channel, EventType
 from casehub.timeline import EventDraft
@@ -60,16 +56,10 @@ class AppResultsAdapter(Adapter):
     formats = ("csv", "txt", "json", "jsonl")
 
     def parse(self, data: bytes, filename: str):
-        if self.check_format(filename) in ("json", "jsonl"):
-            return read_json(data, COLUMNS)
-        return read_csv(data, COLUMNS)
+        return self.read_records(data, filename, COLUMNS)
 
     def validate(self, record: SourceRecord) -> list[RowError]:
-        errors = missing_required(record, COLUMNS)
-        if record.get("id_number") is not None and (e := id_number_error(record)):
-            errors.append(e)
-        if record.get("time") is not None and (e := date_error(record, "time")):
-            errors.append(e)
+        errors = person_row_errors(record, COLUMNS, date="time")
         result = record.get("result")
         if result is not None and outcome(result) is None:
             errors.append(

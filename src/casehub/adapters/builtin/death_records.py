@@ -22,11 +22,8 @@ from casehub.adapters.base import (
     SourceRecord,
     check_id_number,
     date_error,
-    id_number_error,
-    missing_required,
     parse_date,
-    read_csv,
-    read_json,
+    person_row_errors,
 )
 from casehub.domain import EventType
 from casehub.timeline import EventDraft
@@ -71,16 +68,10 @@ class DeathRecordsAdapter(Adapter):
     formats = ("csv", "txt", "json", "jsonl")
 
     def parse(self, data: bytes, filename: str):
-        if self.check_format(filename) in ("json", "jsonl"):
-            return read_json(data, COLUMNS)
-        return read_csv(data, COLUMNS)
+        return self.read_records(data, filename, COLUMNS)
 
     def validate(self, record: SourceRecord) -> list[RowError]:
-        errors = missing_required(record, COLUMNS)
-        if record.get("id_number") is not None and (e := id_number_error(record)):
-            errors.append(e)
-        if record.get("death_date") is not None and (e := date_error(record, "death_date")):
-            errors.append(e)
+        errors = person_row_errors(record, COLUMNS, date="death_date")
         if e := date_error(record, "reported_on", required=False):
             errors.append(e)
         source = record.get("source")

@@ -30,11 +30,9 @@ from casehub.adapters.base import (
     SourceRecord,
     check_id_number,
     date_error,
-    id_number_error,
-    missing_required,
     parse_date,
     parse_flag,
-    read_json,
+    person_row_errors,
 )
 from casehub.domain import CaseOutcome, CustodyMeasure, EventType, Penalty
 from casehub.timeline import EventDraft
@@ -112,15 +110,10 @@ class JudicialAdapter(Adapter):
     formats = ("jsonl", "ndjson", "json")
 
     def parse(self, data: bytes, filename: str):
-        self.check_format(filename)
-        return read_json(data, COLUMNS)
+        return self.read_records(data, filename, COLUMNS)  # its formats are all JSON
 
     def validate(self, record: SourceRecord) -> list[RowError]:
-        errors = missing_required(record, COLUMNS)
-        if record.get("id_number") is not None and (e := id_number_error(record)):
-            errors.append(e)
-        if record.get("date") is not None and (e := date_error(record, "date")):
-            errors.append(e)
+        errors = person_row_errors(record, COLUMNS, date="date")
         if e := date_error(record, "reported_on", required=False):
             errors.append(e)
         kind = record.get("record")

@@ -3,8 +3,9 @@
 Each form row names the form, the recipient (ID number, name), the scheme, the
 date, and who signed, sealed and attached what. It is checked against the
 scheme's required signatures, seals and evidence — policy data (R-PAP-1..4,
-read from the policy version in force on the form's date, R-POL-1). A form
-missing anything is rejected with one error per missing item (R-PAP-6). An ID
+read from the policy version in force on the form's date, R-POL-1) — by
+`casehub.certification`, the same check the API's recordCertification makes. A
+form missing anything is rejected with one error per missing item (R-PAP-6). An ID
 number failing its check digit is rejected here; an unknown person, or one
 without an entitlement in that scheme, is rejected when recording — either way
 nothing is recorded for that row (R-PAP-5). An accepted form is a certification,
@@ -22,8 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from casehub import certification
 from casehub.adapters import hookimpl
 from casehub.adapters.base import (
     Adapter,
@@ -42,7 +43,8 @@ from casehub.adapters.base import (
     read_xlsx_sheets,
     table_records,
 )
-from casehub.domain import Channel, EventType, Scheme
+from casehub.certification import PaperForm, PaperFormCode
+from casehub.domain import EventType, Scheme
 from casehub.policy import FormRequirements, Policy, PolicyVersion, default_policy, load_policy
 from casehub.policy import policy_folder_from_env as _policy_folder
 from casehub.timeline import EventDraft
@@ -143,17 +145,8 @@ def refs(value: object) -> list[str]:
     return [p for p in parts if parse_flag(p) is not False]
 
 
-@dataclass(frozen=True, slots=True)
-class Check:
-    """What one form has, in policy item codes."""
-
-    signatures: dict[str, list[str]]  # role → signer names
-    seals: set[str]
-    evidence: dict[str, list[str]]  # kind → references
-    attachments: list[str]
-
-
-def collect(record: SourceRecord) -> Check:
+def collect(record: SourceRecord) -> PaperForm:
+    """The form as the row has it: who signed, what is sealed, which evidence and attachments."""
     signatures: dict[str, list[str]] = {}
     seals: set[str] = set()
     evidence: dict[str, list[str]] = {}
@@ -165,41 +158,28 @@ def collect(record: SourceRecord) -> Check:
             seals.add(rest)
         elif kind == "ev" and refs(value):
             evidence.setdefault(rest, []).extend(refs(value))
-    return Check(signatures, seals, evidence, refs(record.get("attachments")))
+    number = str(record.get("form_number"))
+    return PaperForm(number, signatures, frozenset(seals), evidence, tuple(refs(record.get("attachments"))))
 
 
-def missing_items(record: SourceRecord, have: Check, need: FormRequirements) -> list[RowError]:
-    """One error per required item the form lacks (R-PAP-6)."""
+# Where a missing item is reported: the column headed for it, with its label from the same table.
+_TABLES = {
+    PaperFormCode.MISSING_SIGNATURE: SIGNATURES,
+    PaperFormCode.MISSING_SEAL: SEALS,
+    PaperFormCode.MISSING_EVIDENCE: EVIDENCE,
+}
+
+
+def missing_items(record: SourceRecord, form: PaperForm, need: FormRequirements) -> list[RowError]:
+    """One error per required item the form lacks (R-PAP-6), under the column it belongs in."""
     errors = []
-    for role, count in need.signatures.items():
-        signed = len(have.signatures.get(role, []))
-        if signed < count:
-            label = SIGNATURES.get(role, (role, ()))[0]
-            short = f"{count - signed} of {count} " if count > 1 else ""
-            errors.append(
-                RowError(record.row, _heading(role, SIGNATURES), ErrorCode.MISSING_SIGNATURE,
-                         f"missing {short}signature of {label} ({role})", record.sheet)
-            )  # fmt: skip
-    for seal in need.seals:
-        if seal not in have.seals:
-            label = SEALS.get(seal, (seal, ()))[0]
-            errors.append(
-                RowError(record.row, _heading(seal, SEALS), ErrorCode.MISSING_SEAL,
-                         f"missing seal: {label} ({seal})", record.sheet)
-            )  # fmt: skip
-    for item in need.evidence:
-        kinds = [item, *item.split("_OR_")]  # PHOTO_OR_VIDEO: either column will do
-        if not any(have.evidence.get(k) for k in kinds):
-            label = EVIDENCE.get(item, (item, ()))[0]
-            errors.append(
-                RowError(record.row, _heading(item, EVIDENCE), ErrorCode.MISSING_EVIDENCE,
-                         f"missing evidence: {label} ({item})", record.sheet)
-            )  # fmt: skip
-    if need.attachments_required and not have.attachments:
-        errors.append(
-            RowError(record.row, ATTACHMENTS[0], ErrorCode.MISSING_ATTACHMENTS,
-                     "missing the attached materials (附件材料)", record.sheet)
-        )  # fmt: skip
+    for item in certification.missing_items(form, need):
+        table = _TABLES.get(item.code)
+        if table is None:  # the attachments
+            errors.append(RowError(record.row, ATTACHMENTS[0], item.code, item.message(), record.sheet))
+            continue
+        label = table.get(item.item, (item.item, ()))[0]
+        errors.append(RowError(record.row, _heading(item.item, table), item.code, item.message(label), record.sheet))
     return errors
 
 
@@ -295,26 +275,19 @@ class PaperFormsAdapter(Adapter):
         number = check_id_number(record.get("id_number"))
         day = parse_date(record.get("date"))
         assert scheme is not None and number is not None and day is not None  # validated
-        have = collect(record)
-        form_number = str(record.get("form_number"))
-        evidence = [f"form:{form_number}"]
-        evidence += [ref for kind in sorted(have.evidence) for ref in have.evidence[kind]]
-        evidence += have.attachments
+        form = collect(record)
+        evidence = [f"form:{form.number}"]
+        evidence += [ref for kind in sorted(form.evidence) for ref in form.evidence[kind]]
+        evidence += form.attachments
         return [
             EventDraft(
                 type=EventType.CERTIFIED,
                 occurred_on=day,
                 id_number=number,
                 scheme=scheme,
-                payload={
-                    "channel": Channel.ONSITE_PAPER,
-                    "form_number": form_number,
-                    "signatures": have.signatures,  # R-ACC-1: who confirmed it
-                    "seals": sorted(have.seals),
-                    "policy_version": self.version(record).id,
-                },
+                payload=form.payload(self.version(record)),
                 evidence=tuple(evidence),
-                natural_key=self.key(scheme.value, form_number),
+                natural_key=self.key(scheme.value, form.number),
                 source_row=record.row,
             )
         ]

@@ -7,7 +7,7 @@ camelCase input field), `code` (`CaseworkErrorCode`, defined in the domain packa
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import strawberry
@@ -17,6 +17,7 @@ from strawberry.dataloader import DataLoader
 from casehub.casework.vocabulary import CaseworkErrorCode
 from casehub.errors import ValidationError
 from casehub.models import Staff
+from casehub.schema import common
 from casehub.schema.common import node_pk
 
 T = TypeVar("T")
@@ -37,12 +38,9 @@ class CaseworkError:
                    message=error.message)
 
 
-async def attempt(action: Awaitable[T]) -> tuple[T | None, list[CaseworkError]]:
-    """Run a service call; a refused input comes back as field errors instead of raising."""
-    try:
-        return await action, []
-    except ValidationError as exc:
-        return None, [CaseworkError.from_validation(exc)]
+async def attempt(call: Callable[[], Awaitable[T]]) -> tuple[T | None, list[CaseworkError]]:
+    """Run a service call (`casehub.schema.common.attempt`); a refused input comes back as `CaseworkError`s."""
+    return await common.attempt(call, CaseworkError.from_validation)
 
 
 def refused(field: str, code: CaseworkErrorCode, message: str) -> list[CaseworkError]:

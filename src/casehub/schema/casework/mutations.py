@@ -200,7 +200,7 @@ class CaseworkMutations:
             )
             return await RecoveryModel.get(id=case.id)
 
-        case, errors = await attempt(go())
+        case, errors = await attempt(go)
         return RecoveryCasePayload(errors=errors, recovery_case=RecoveryCase.from_model(case) if case else None)
 
     @strawberry.mutation(permission_classes=INVESTIGATE)
@@ -211,7 +211,7 @@ class CaseworkMutations:
             return await approvals.request_waiver(case.id, input.amount_fen, _text(input.reason, "reason"),
                                                   staff_id=_staff(info))
 
-        return _approval(*await attempt(go()))
+        return _approval(*await attempt(go))
 
     @strawberry.mutation(permission_classes=INVESTIGATE)
     async def request_instalment_plan(self, info: strawberry.Info, input: RequestInstalmentPlanInput
@@ -223,7 +223,7 @@ class CaseworkMutations:
                 staff_id=_staff(info), policy=info.context.policy,
             )
 
-        return _approval(*await attempt(go()))
+        return _approval(*await attempt(go))
 
     @strawberry.mutation(permission_classes=[has(Permission.PAYROLL)])
     async def request_decision_override(self, info: strawberry.Info, input: RequestDecisionOverrideInput
@@ -238,7 +238,7 @@ class CaseworkMutations:
                 staff_id=_staff(info),
             )
 
-        return _approval(*await attempt(go()))
+        return _approval(*await attempt(go))
 
     @strawberry.mutation(
         description="Approve a manual decision: a different staff member with the kind's permission (four eyes).",
@@ -249,7 +249,7 @@ class CaseworkMutations:
             request = await _approval_request(info, input.request_id)
             return await approvals.approve(request.id, staff_id=_staff(info), note=_text(input.note, "note"))
 
-        return _approval(*await attempt(go()))
+        return _approval(*await attempt(go))
 
     @strawberry.mutation(
         description="Reject a manual decision (or withdraw one's own); it never takes effect.",
@@ -260,7 +260,7 @@ class CaseworkMutations:
             request = await _approval_request(info, input.request_id)
             return await approvals.reject(request.id, staff_id=_staff(info), note=_text(input.note, "note"))
 
-        return _approval(*await attempt(go()))
+        return _approval(*await attempt(go))
 
     @strawberry.mutation(permission_classes=INVESTIGATE)
     async def open_investigation(self, info: strawberry.Info, input: OpenInvestigationInput) -> InvestigationPayload:
@@ -271,7 +271,7 @@ class CaseworkMutations:
                 person.id, input.origin_type, input.origin_id, _staff(info), _text(input.summary, "summary")
             )
 
-        return _investigation_payload(*await attempt(go()))
+        return _investigation_payload(*await attempt(go))
 
     @strawberry.mutation(description="Move an investigation along its life cycle (R-ACC-3).",
                          permission_classes=INVESTIGATE)
@@ -285,7 +285,7 @@ class CaseworkMutations:
                 referred_on=input.referred_on,
             )
 
-        return _investigation_payload(*await attempt(go()))
+        return _investigation_payload(*await attempt(go))
 
     @strawberry.mutation(permission_classes=INVESTIGATE)
     async def link_to_investigation(self, info: strawberry.Info, input: LinkToInvestigationInput
@@ -296,7 +296,7 @@ class CaseworkMutations:
                                       note=_text(input.note, "note"))
             return await InvestigationModel.get(id=inv.id)
 
-        return _investigation_payload(*await attempt(go()))
+        return _investigation_payload(*await attempt(go))
 
     @strawberry.mutation(description="R-ACC-2: name who is responsible, the facts, the loss and the outcome.",
                          permission_classes=INVESTIGATE)
@@ -323,7 +323,7 @@ class CaseworkMutations:
             )
             return await InvestigationModel.get(id=inv.id)
 
-        return _investigation_payload(*await attempt(go()))
+        return _investigation_payload(*await attempt(go))
 
     @strawberry.mutation(description="Ask to reopen a CLOSED investigation; no effect until approved (four eyes).",
                          permission_classes=INVESTIGATE)
@@ -333,7 +333,7 @@ class CaseworkMutations:
             inv = await _investigation(info, input.investigation_id)
             return await approvals.request_reopen(inv.id, _text(input.reason, "reason"), staff_id=_staff(info))
 
-        return _approval(*await attempt(go()))
+        return _approval(*await attempt(go))
 
     @strawberry.mutation(permission_classes=INVESTIGATE)
     async def resolve_duplicate_receipt(self, info: strawberry.Info, input: ResolveDuplicateReceiptInput
@@ -345,7 +345,7 @@ class CaseworkMutations:
             return await duplicates.resolve_duplicate(case.id, input.resolution, note=_text(input.note, "note"),
                                                       staff_id=_staff(info))
 
-        case, errors = await attempt(go())
+        case, errors = await attempt(go)
         return DuplicateReceiptPayload(errors=errors,
                                        duplicate_receipt=DuplicateReceipt.from_model(case) if case else None)
 

@@ -6,6 +6,11 @@ groups by village; the few village rows are then summed into the requested regio
 (townships of a county, villages of a township) by the code prefix rule. Counts are of
 recipients (a person counts once however many of their entitlements match), except
 certifications, which are events. Every query starts from the viewer's scope (`casehub.access`).
+
+Certifications count as the rules engine reads the timeline (R-TL-1): SQL counts those nothing
+corrects; the few that were retracted or amended are read apart and resolved by the engine's
+own resolution (`cases.standing_events`), so a retracted retraction restores its certification
+and an amended date or channel counts as amended.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from tortoise.connection import get_connection
 from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Count, Min
 
-from casehub import access
+from casehub import access, cases
 from casehub.auth import Viewer
 from casehub.domain import Channel, EventType
-from casehub.engine import EntitlementStatus
+from casehub.engine import EntitlementStatus, EventFacts
 from casehub.engine.months import add_months
-from casehub.models import Entitlement, EntitlementState, Event, KeyGroupFact, Region
+from casehub.models import Entitlement, EntitlementState, Event, KeyGroupFact, Person, Region
 from casehub.policy import Policy
 from casehub.schema.common import latest_birth
 
@@ -58,9 +63,41 @@ def _channel_sql() -> RawSQL:
     return RawSQL("""json_extract("event"."payload", '$.channel')""")
 
 
-def _not_retracted() -> Q:
-    retracted = Event.filter(type=EventType.RETRACTED, corrects_id__isnull=False).values_list("corrects_id", flat=True)
-    return ~Q(id__in=Subquery(retracted))
+def _uncorrected() -> Q:
+    """Events nothing retracts or amends: they stand as recorded, so SQL can count them as they are."""
+    corrected = Event.filter(corrects_id__isnull=False).values_list("corrects_id", flat=True)
+    return ~Q(id__in=Subquery(corrected))
+
+
+@dataclass(frozen=True, slots=True)
+class CorrectedCertification:
+    """A certification that was retracted or amended, as it stands now (R-TL-1), with where its person lives."""
+
+    village_id: int
+    person_id: int
+    event: EventFacts
+
+    @property
+    def channel(self) -> str | None:
+        return self.event.payload.get("channel")
+
+
+async def corrected_certifications(viewer: Viewer, code: str) -> list[CorrectedCertification]:
+    """The region's certifications that have corrections, resolved as the rules engine resolves them.
+
+    A retraction that was itself retracted restores its certification; an amendment moves its date
+    or changes its channel; a retracted one is left out (`cases.standing_events`). Corrections are
+    rare, so these few are read in Python; every other certification is counted in SQL.
+    """
+    corrected = Event.filter(corrects_id__isnull=False).values_list("corrects_id", flat=True)
+    certifications = access.events(viewer).filter(
+        type=EventType.CERTIFIED, person__village__code__startswith=code, id__in=Subquery(corrected)
+    )
+    standing = await cases.standing_events(certifications)
+    if not standing:
+        return []
+    villages = dict(await Person.filter(id__in={pid for pid, _ in standing}).values_list("id", "village_id"))
+    return [CorrectedCertification(villages[pid], pid, event) for pid, event in standing]
 
 
 def _latest_visit_that_is_not_recent(today: dt.date, months: int) -> dt.date:
@@ -103,52 +140,61 @@ async def status_figures(
 
 
 async def certification_figures(
-    viewer: Viewer, code: str, *, first: dt.date, last: dt.date
+    viewer: Viewer, code: str, *, first: dt.date, last: dt.date, corrected: list[CorrectedCertification]
 ) -> dict[int, dict[Channel, int]]:
-    """Per village and channel: certifications (CERTIFIED events, retracted ones left out) in [first, last]."""
+    """Per village and channel: certifications standing in [first, last] (R-TL-1: retracted ones left
+    out, amended ones counted at their amended date and channel)."""
     rows = await (
         access.events(viewer)
         .filter(type=EventType.CERTIFIED, occurred_on__gte=first, occurred_on__lte=last)
         .filter(person__village__code__startswith=code)
-        .filter(_not_retracted())
+        .filter(_uncorrected())
         .annotate(channel=_channel_sql())
         .annotate(n=Count("id"))
         .group_by("person__village_id", "channel")
         .values("person__village_id", "channel", "n")
     )
+    counts = [(r["person__village_id"], r["channel"], r["n"]) for r in rows]
+    counts += [(c.village_id, c.channel, 1) for c in corrected if first <= c.event.occurred_on <= last]
     out: dict[int, dict[Channel, int]] = defaultdict(lambda: dict.fromkeys(Channel, 0))
-    for r in rows:
-        if r["channel"] in Channel.__members__:
-            out[r["person__village_id"]][Channel(r["channel"])] += r["n"]
+    for village_id, channel, n in counts:
+        if channel in Channel.__members__:
+            out[village_id][Channel(channel)] += n
     return out
 
 
-async def home_visit_figures(viewer: Viewer, code: str, *, today: dt.date, policy: Policy) -> dict[int, int]:
+async def home_visit_figures(
+    viewer: Viewer, code: str, *, today: dt.date, policy: Policy, corrected: list[CorrectedCertification]
+) -> dict[int, int]:
     """Per village: key-group members (R-KEY-1) due a home visit today.
 
     The same rule as the home-visit schedule (`casehub.processes.key_groups`): a member is VERY_OLD
     (the policy's age reached) or holds a recorded fact, and has an entitlement not ended or
-    stopped; they are due unless a home visit (CERTIFIED, channel HOME_VISIT, not retracted)
-    happened in the last `home_visit_interval_months`.
+    stopped; they are due unless a home visit (a certification standing with channel HOME_VISIT,
+    R-TL-1) happened in the last `home_visit_interval_months`.
     """
     version = policy.version_at(today)
+    not_recent = _latest_visit_that_is_not_recent(today, version.home_visit_interval_months)
     facts = KeyGroupFact.holding_on(today).values_list("person_id", flat=True)
     finished = EntitlementState.filter(status__in=FINISHED).values_list("entitlement_id", flat=True)
     unfinished = Entitlement.filter(~Q(id__in=Subquery(finished))).values_list("person_id", flat=True)
     visited = (
-        Event.filter(type=EventType.CERTIFIED, occurred_on__lte=today)
-        .filter(occurred_on__gt=_latest_visit_that_is_not_recent(today, version.home_visit_interval_months))
-        .filter(_not_retracted())
+        Event.filter(type=EventType.CERTIFIED, occurred_on__lte=today, occurred_on__gt=not_recent)
+        .filter(_uncorrected())
         .annotate(channel=_channel_sql())
         .filter(channel=Channel.HOME_VISIT.value)
         .values_list("person_id", flat=True)
     )
+    visited_too = {
+        c.person_id for c in corrected if c.channel == Channel.HOME_VISIT and not_recent < c.event.occurred_on <= today
+    }
     rows = await (
         access.persons(viewer)
         .filter(village__code__startswith=code)
         .filter(Q(birth_date__lte=latest_birth(today, version.key_group_age)) | Q(id__in=Subquery(facts)))
         .filter(id__in=Subquery(unfinished))
         .exclude(id__in=Subquery(visited))
+        .exclude(id__in=list(visited_too))
         .annotate(n=Count("id"))
         .group_by("village_id")
         .values("village_id", "n")
@@ -184,8 +230,9 @@ async def dashboard(
 ) -> tuple[Figures, list[tuple[Region, Figures]], dt.date | None]:
     code = region.code
     per_village, as_of = await status_figures(viewer, code, month_first=month_first, month_last=month_last, today=today)
-    certified = await certification_figures(viewer, code, first=period[0], last=period[1])
-    visits = await home_visit_figures(viewer, code, today=today, policy=policy)
+    corrected = await corrected_certifications(viewer, code)
+    certified = await certification_figures(viewer, code, first=period[0], last=period[1], corrected=corrected)
+    visits = await home_visit_figures(viewer, code, today=today, policy=policy, corrected=corrected)
     for village_id in set(certified) | set(visits):
         per_village.setdefault(village_id, Figures())
     for village_id, channels in certified.items():

@@ -53,15 +53,12 @@ class DeathReportMutations:
     async def submit_death_report(
         self, info: strawberry.Info, input: SubmitDeathReportInput
     ) -> SubmitDeathReportPayload:
-        async def run() -> death_reports.Submission:
-            return await death_reports.submit(
-                info.context.viewer, scheme=Scheme(input.scheme), reporter=ReportingBody(input.reporter),
-                body_code=input.body_code, month=parse_month(input.month),
-                deaths=[ReportedDeath(d.id_number, d.died_on, tuple(d.evidence)) for d in input.deaths],
-                policy=policy(info), today=day_or_today(None), received_on=input.received_on,
-            )
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: death_reports.submit(
+            info.context.viewer, scheme=Scheme(input.scheme), reporter=ReportingBody(input.reporter),
+            body_code=input.body_code, month=parse_month(input.month),
+            deaths=[ReportedDeath(d.id_number, d.died_on, tuple(d.evidence)) for d in input.deaths],
+            policy=policy(info), today=day_or_today(None), received_on=input.received_on,
+        ))
         if done is None:
             return SubmitDeathReportPayload(errors=errors)
         return SubmitDeathReportPayload(

@@ -5,11 +5,11 @@ A page asks for statuses, decisions and overpayments "as of" a day and "as known
 are loaded once per (person, day) whatever the number of fields that need them
 (`cases.load_cases`: four queries per batch of persons).
 
-Overpayments (R-PAY-4) need what was actually paid. casehub has no payments ledger yet, so
-each month's payment is *presumed*: the decision the rules engine would have made for that
-month with what was known when the month's payment run was made (`PAY_RUN_*` below) — the
-amount then in force for PAY and BACK_PAY months, and the back-paid months at their withheld
-amounts. When a payments ledger arrives, `presumed_payments` is replaced by reading it.
+Overpayments (R-PAY-4) compare what was due with what was actually paid: the payroll's
+payment lines (`payroll.runs.lines_for_persons`, one more query per batch of persons),
+given to the engine exactly as the monthly sweep gives them (`payroll.plan.payments_made`):
+the lines of CLOSED payroll months up to as_of's month and, with known_at, only of months
+closed by then. The API and the sweep thus agree on what was paid and what was overpaid.
 """
 
 from __future__ import annotations
@@ -21,23 +21,13 @@ from collections.abc import Sequence
 from strawberry.dataloader import DataLoader
 
 from casehub.cases import load_cases
-from casehub.clock import SHANGHAI
-from casehub.engine import (
-    CaseFacts,
-    CaseResult,
-    Payment,
-    PaymentAction,
-    evaluate,
-    month_index,
-    month_start,
-)
+from casehub.engine import CaseFacts, CaseResult, evaluate
+from casehub.payroll.plan import PaidLine, payments_made
+from casehub.payroll.runs import lines_for_persons
 from casehub.policy import Policy
 
 FactsKey = tuple[int, dt.date]  # person id, the day whose recorded key groups apply
 CaseKey = tuple[int, dt.date, dt.datetime | None]  # person id, as_of, known_at
-PAY_RUN_DAY = 1  # a month's payment run is made with what was known at 00:00 county time on
-PAY_RUN_MONTHS_AFTER = 1  # the 1st of the following month (interpretation; see docs/API.md)
-_PAID = (PaymentAction.PAY, PaymentAction.BACK_PAY)
 
 
 def case_facts_loader() -> DataLoader[FactsKey, CaseFacts | None]:
@@ -56,51 +46,21 @@ def case_facts_loader() -> DataLoader[FactsKey, CaseFacts | None]:
 def case_result_loader(
     facts: DataLoader[FactsKey, CaseFacts | None], policy: Policy, *, with_payments: bool
 ) -> DataLoader[CaseKey, CaseResult | None]:
-    """Evaluations keyed by (person, as_of, known_at); `with_payments` adds the presumed payments."""
+    """Evaluations keyed by (person, as_of, known_at); `with_payments` adds the payments made (the
+    payroll's lines), so that the results carry overpayments."""
 
     async def batch(keys: Sequence[CaseKey]) -> list[CaseResult | None]:
         cases = await facts.load_many([(pid, as_of) for pid, as_of, _ in keys])
-        now = dt.datetime.now(dt.UTC)
+        lines: dict[int, list[PaidLine]] = {}
+        if with_payments:
+            lines = await lines_for_persons(sorted({case.person.id for case in cases if case is not None}))
         results: list[CaseResult | None] = []
-        for (_, as_of, known_at), case in zip(keys, cases, strict=True):
+        for (pid, as_of, known_at), case in zip(keys, cases, strict=True):
             if case is None:
                 results.append(None)
                 continue
-            payments = presumed_payments(case, policy, as_of=as_of, known_at=known_at, now=now) if with_payments else ()
+            payments = payments_made(lines.get(pid, ()), as_of=as_of, known_at=known_at) if with_payments else ()
             results.append(evaluate(case, policy, as_of=as_of, known_at=known_at, payments=payments))
         return results
 
     return DataLoader(batch)
-
-
-def pay_run_at(month: dt.date) -> dt.datetime:
-    """When the payment run for `month` is taken to have been made."""
-    index = month_index(month) + PAY_RUN_MONTHS_AFTER
-    first = month_start(index).replace(day=PAY_RUN_DAY)
-    return dt.datetime.combine(first, dt.time(0), SHANGHAI)
-
-
-def presumed_payments(
-    case: CaseFacts, policy: Policy, *, as_of: dt.date, known_at: dt.datetime | None, now: dt.datetime
-) -> list[Payment]:
-    """What each monthly run paid, as decided with what was known at that run (no payments ledger yet)."""
-    if not case.entitlements:
-        return []
-    first = min(month_index(e.start_month) for e in case.entitlements)
-    payments: list[Payment] = []
-    for index in range(first, month_index(as_of) + 1):
-        month = month_start(index)
-        run_at = pay_run_at(month)
-        if run_at > now or (known_at is not None and run_at > known_at):
-            break  # not paid yet (as known at known_at)
-        last_day = month_start(index + 1) - dt.timedelta(days=1)
-        result = evaluate(case, policy, as_of=last_day, known_at=run_at)
-        for ent in result.entitlements:
-            decision = ent.decision_for(month)
-            if decision is None or decision.action not in _PAID:
-                continue
-            payments.append(Payment(ent.entitlement_id, month, decision.rate_fen))
-            if decision.back_pay_months:
-                withheld = {w.month: w.amount_fen for w in ent.withheld}
-                payments += [Payment(ent.entitlement_id, m, withheld.get(m, 0)) for m in decision.back_pay_months]
-    return payments

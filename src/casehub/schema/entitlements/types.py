@@ -200,7 +200,7 @@ class StatusPeriod:
 
 @strawberry.type(
     description="R-PAY-4: a month paid that should not have been, or paid too much, with the amount to recover. "
-    "What was paid is presumed from the monthly runs (docs/API.md) until a payments ledger exists."
+    "What was paid is the payroll's payment lines of closed months (docs/API.md)."
 )
 class Overpayment:
     month: dt.date
@@ -282,7 +282,10 @@ class EntitlementAssessment:
             PaymentDecision.from_result(d) for d in self.result.decisions if first <= month_index(d.month) <= last
         ]
 
-    @strawberry.field(description="R-PAY-4: months overpaid up to asOf, as known at knownAt (presumed payments).")
+    @strawberry.field(
+        description="R-PAY-4: months overpaid up to asOf, as known at knownAt: paid in payroll months closed by then "
+        "(up to asOf's month) and not due."
+    )
     async def overpayments(self, info: strawberry.Info) -> list[Overpayment]:
         result = await info.context.loaders.case_result_with_payments.load((self.person_id, self.as_of, self.known_at))
         ent = result.entitlement(self.result.entitlement_id) if result else None

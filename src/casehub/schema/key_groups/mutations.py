@@ -56,7 +56,7 @@ class KeyGroupMutations:
         description="R-KEY-1: record a key-group fact.", permission_classes=[has(Permission.RECORD_EVENTS)]
     )
     async def record_key_group_fact(self, info: strawberry.Info, input: RecordKeyGroupFactInput) -> KeyGroupFactPayload:
-        done, errors = await attempt(key_groups.record_fact(
+        done, errors = await attempt(lambda: key_groups.record_fact(
             info.context.viewer, id_number=input.id_number, group=KeyGroup(input.group), since=input.since,
             until=input.until, source=input.source, today=day_or_today(None),
         ))
@@ -65,11 +65,9 @@ class KeyGroupMutations:
     @strawberry.mutation(description="R-KEY-1: record the last day a fact held.",
                          permission_classes=[has(Permission.RECORD_EVENTS)])
     async def end_key_group_fact(self, info: strawberry.Info, input: EndKeyGroupFactInput) -> KeyGroupFactPayload:
-        async def run():
-            return await key_groups.end_fact(info.context.viewer, pk(input.fact_id, "KeyGroupFact", "factId"),
-                                             until=input.until)
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: key_groups.end_fact(
+            info.context.viewer, pk(input.fact_id, "KeyGroupFact", "factId"), until=input.until
+        ))
         return KeyGroupFactPayload(errors=errors, fact=KeyGroupFact.from_model(done) if done else None)
 
     @strawberry.mutation(
@@ -77,7 +75,7 @@ class KeyGroupMutations:
         permission_classes=[has(Permission.RECORD_EVENTS)],
     )
     async def record_home_visit(self, info: strawberry.Info, input: RecordHomeVisitInput) -> HomeVisitPayload:
-        done, errors = await attempt(key_groups.record_home_visit(
+        done, errors = await attempt(lambda: key_groups.record_home_visit(
             info.context.viewer, id_number=input.id_number, visited_on=input.visited_on, evidence=input.evidence,
             note=input.note, policy=policy(info), today=day_or_today(None),
         ))

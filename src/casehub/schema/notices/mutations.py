@@ -66,7 +66,7 @@ class NoticeMutations:
         permission_classes=[has(Permission.RECORD_EVENTS)],
     )
     async def create_public_notice(self, info: strawberry.Info, input: CreatePublicNoticeInput) -> PublicNoticePayload:
-        done, errors = await attempt(notices.create_notice(
+        done, errors = await attempt(lambda: notices.create_notice(
             info.context.viewer, village_code=input.village_code, period=input.period, posted_on=input.posted_on,
             tipoff_phone=input.tipoff_phone, policy=policy(info), today=day_or_today(None),
         ))
@@ -79,13 +79,10 @@ class NoticeMutations:
     async def record_public_notice_removal(
         self, info: strawberry.Info, input: RecordPublicNoticeRemovalInput
     ) -> PublicNoticePayload:
-        async def run():
-            return await notices.record_removal(
-                info.context.viewer, pk(input.notice_id, "PublicNotice", "noticeId"), removed_on=input.removed_on,
-                today=day_or_today(None),
-            )
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: notices.record_removal(
+            info.context.viewer, pk(input.notice_id, "PublicNotice", "noticeId"), removed_on=input.removed_on,
+            today=day_or_today(None),
+        ))
         return PublicNoticePayload(errors=errors, notice=PublicNotice.of(info, done) if done else None)
 
     @strawberry.mutation(
@@ -93,13 +90,10 @@ class NoticeMutations:
         permission_classes=[has(Permission.RECORD_EVENTS)],
     )
     async def record_tip_off(self, info: strawberry.Info, input: RecordTipOffInput) -> TipOffPayload:
-        async def run():
-            return await notices.record_tip_off(
-                info.context.viewer, pk(input.notice_id, "PublicNotice", "noticeId"), content=input.content,
-                received_at=input.received_at, phone=input.phone, person_id_number=input.person_id_number,
-            )
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: notices.record_tip_off(
+            info.context.viewer, pk(input.notice_id, "PublicNotice", "noticeId"), content=input.content,
+            received_at=input.received_at, phone=input.phone, person_id_number=input.person_id_number,
+        ))
         return TipOffPayload(errors=errors, tip_off=TipOff.from_model(done) if done else None)
 
     @strawberry.mutation(
@@ -107,12 +101,9 @@ class NoticeMutations:
         permission_classes=[has(Permission.SUPERVISE)],
     )
     async def close_tip_off(self, info: strawberry.Info, input: CloseTipOffInput) -> TipOffPayload:
-        async def run():
-            return await notices.close_tip_off(
-                info.context.viewer, pk(input.tip_off_id, "TipOff", "tipOffId"), finding=input.finding
-            )
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: notices.close_tip_off(
+            info.context.viewer, pk(input.tip_off_id, "TipOff", "tipOffId"), finding=input.finding
+        ))
         return TipOffPayload(errors=errors, tip_off=TipOff.from_model(done) if done else None)
 
     @strawberry.mutation(
@@ -120,10 +111,7 @@ class NoticeMutations:
         permission_classes=[has(Permission.SUPERVISE)],
     )
     async def refer_tip_off(self, info: strawberry.Info, input: ReferTipOffInput) -> TipOffPayload:
-        async def run():
-            return await notices.refer_tip_off(
-                info.context.viewer, pk(input.tip_off_id, "TipOff", "tipOffId"), reason=input.reason
-            )
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: notices.refer_tip_off(
+            info.context.viewer, pk(input.tip_off_id, "TipOff", "tipOffId"), reason=input.reason
+        ))
         return TipOffPayload(errors=errors, tip_off=TipOff.from_model(done) if done else None)

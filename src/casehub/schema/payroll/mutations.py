@@ -26,5 +26,5 @@ class PayrollRunPayload:
 class PayrollMutations:
     @strawberry.mutation(permission_classes=[has(Permission.PAYROLL)])
     async def close_payroll_month(self, info: strawberry.Info, input: ClosePayrollMonthInput) -> PayrollRunPayload:
-        run, errors = await attempt(close_run(input.month, staff_id=info.context.viewer.staff_id))
+        run, errors = await attempt(lambda: close_run(input.month, staff_id=info.context.viewer.staff_id))
         return PayrollRunPayload(errors=errors, payroll_run=PayrollRun.from_model(run) if run else None)

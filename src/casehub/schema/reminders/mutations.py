@@ -33,7 +33,7 @@ class ReminderMutations:
         permission_classes=[has(Permission.RECORD_EVENTS)],
     )
     async def record_reminder(self, info: strawberry.Info, input: RecordReminderInput) -> ReminderPayload:
-        done, errors = await attempt(reminders.record_reminder(
+        done, errors = await attempt(lambda: reminders.record_reminder(
             info.context.viewer, id_number_raw=input.id_number, due_on=input.due_on, channel=input.channel,
             sent_on=day_or_today(input.sent_on), today=day_or_today(None), reference=input.reference,
         ))

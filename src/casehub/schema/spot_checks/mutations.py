@@ -52,7 +52,7 @@ class SpotCheckMutations:
         permission_classes=[has(Permission.SUPERVISE)],
     )
     async def draw_spot_check(self, info: strawberry.Info, input: DrawSpotCheckInput) -> DrawSpotCheckPayload:
-        done, errors = await attempt(spot_checks.draw_spot_check(
+        done, errors = await attempt(lambda: spot_checks.draw_spot_check(
             info.context.viewer, period=input.period, seed=input.seed, policy=policy(info), today=day_or_today(None)
         ))
         return DrawSpotCheckPayload(errors=errors, spot_check=SpotCheck.from_model(done) if done else None)
@@ -65,12 +65,9 @@ class SpotCheckMutations:
     async def record_spot_check_finding(
         self, info: strawberry.Info, input: RecordSpotCheckFindingInput
     ) -> SpotCheckFindingPayload:
-        async def run():
-            return await spot_checks.record_finding(
-                info.context.viewer, pk(input.item_id, "SpotCheckItem", "itemId"), result=FindingResult(input.result),
-                checked_on=input.checked_on, note=input.note, evidence=input.evidence, died_on=input.died_on,
-                policy=policy(info), today=day_or_today(None),
-            )
-
-        done, errors = await attempt(run())
+        done, errors = await attempt(lambda: spot_checks.record_finding(
+            info.context.viewer, pk(input.item_id, "SpotCheckItem", "itemId"), result=FindingResult(input.result),
+            checked_on=input.checked_on, note=input.note, evidence=input.evidence, died_on=input.died_on,
+            policy=policy(info), today=day_or_today(None),
+        ))
         return SpotCheckFindingPayload(errors=errors, item=SpotCheckItem.from_model(done) if done else None)

@@ -15,6 +15,7 @@ import orjson
 import strawberry
 
 from casehub.auth import Permission
+from casehub.certification import PaperForm, PaperFormCode, missing_items
 from casehub.domain import Channel, DependantChange, EventType, Scheme
 from casehub.models import Person
 from casehub.schema.common import MAX_INPUT_LIST, MAX_TEXT, node_pk
@@ -30,7 +31,6 @@ from casehub.schema.timeline.validation import (
     amendment_payload,
     check_day,
     check_evidence,
-    check_paper_form,
     check_scheme,
     check_text,
 )
@@ -74,6 +74,30 @@ def _ref(value: str, field: str, problems: Problems) -> str:
     return check_text(value, field, problems, limit=MAX_REF, required=True) or ""
 
 
+# Where the API reports each missing item of a paper form (R-PAP-6).
+_PAPER_FORM_FIELDS = {
+    PaperFormCode.MISSING_SIGNATURE: "paperForm.signatures",
+    PaperFormCode.MISSING_SEAL: "paperForm.seals",
+    PaperFormCode.MISSING_EVIDENCE: "paperForm.evidence",
+    PaperFormCode.MISSING_ATTACHMENTS: "paperForm.attachments",
+}
+
+
+def _paper_form(form: inputs.PaperFormInput, number: str) -> PaperForm:
+    """The form as given, in the policy's item codes: blank entries dropped, codes upper-cased."""
+    signatures: dict[str, list[str]] = defaultdict(list)
+    for s in form.signatures:
+        if s.name.strip():
+            signatures[s.role.strip().upper()].append(s.name.strip())
+    evidence: dict[str, list[str]] = defaultdict(list)
+    for ev in form.evidence:
+        if ev.reference.strip():
+            evidence[ev.kind.strip().upper()].append(ev.reference.strip())
+    seals = frozenset(s.strip().upper() for s in form.seals if s.strip())
+    attachments = tuple(a.strip() for a in form.attachments if a.strip())
+    return PaperForm(number, dict(signatures), seals, dict(evidence), attachments)
+
+
 def _certification(i: inputs.RecordCertificationInput, person: Person | None, policy) -> Recording:
     channel = Channel(i.channel)
     form = i.paper_form
@@ -110,30 +134,19 @@ def _certification(i: inputs.RecordCertificationInput, person: Person | None, po
                              (form.attachments, "attachments")):  # fmt: skip
             if len(values) > MAX_INPUT_LIST:
                 problems.add(f"paperForm.{name}", E.TOO_MANY, f"at most {MAX_INPUT_LIST} items")
-        signatures: dict[str, list[str]] = defaultdict(list)
-        for s in form.signatures:
-            if s.name.strip():
-                signatures[s.role.strip().upper()].append(s.name.strip())
-        kinds: dict[str, list[str]] = defaultdict(list)
-        for ev in form.evidence:
-            if ev.reference.strip():
-                kinds[ev.kind.strip().upper()].append(ev.reference.strip())
-        seals = {s.strip().upper() for s in form.seals if s.strip()}
-        attachments = [a.strip() for a in form.attachments if a.strip()]
+        paper = _paper_form(form, number)
         version = policy.version_at(i.certified_on)
         need = version.paper_forms.get(Scheme(i.scheme))
         if need is None:
             problems.add("scheme", E.INVALID, f"the policy has no paper form for {Scheme(i.scheme).value}")
         else:
-            for field, code, message in check_paper_form(
-                need, signatures=signatures, seals=seals, evidence=kinds, attachments=attachments
-            ):
-                problems.add(field, code, message)
-        if not kinds and not evidence and not any(c is E.MISSING_EVIDENCE for c in (e.code for e in problems.errors)):
+            for item in missing_items(paper, need):
+                problems.add(_PAPER_FORM_FIELDS[item.code], CaseErrorCode(item.code), item.message())
+        if not paper.evidence and not evidence and not any(e.code is E.MISSING_EVIDENCE for e in problems.errors):
             problems.add("paperForm.evidence", E.MISSING_EVIDENCE, "a paper certification needs evidence (R-ACC-1)")
-        payload.update(form_number=number, signatures=dict(signatures), seals=sorted(seals), policy_version=version.id)
-        evidence = [f"form:{number}", *(f"{k.lower()}:{r}" for k in sorted(kinds) for r in kinds[k]),
-                    *attachments, *evidence]  # fmt: skip
+        payload.update(paper.payload(version))
+        evidence = [f"form:{number}", *(f"{k.lower()}:{r}" for k in sorted(paper.evidence) for r in paper.evidence[k]),
+                    *paper.attachments, *evidence]  # fmt: skip
         return Plan(i.certified_on, payload, evidence, i.scheme)
 
     return Recording("RECORD_CERTIFICATION", EventType.CERTIFIED, key, plan, i.client_mutation_id, key_field)

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casehub.domain import EventType, Scheme
-from casehub.engine import EventFacts, effective_events
+from casehub.engine import EventFacts, effective_events, withdrawn_ids
 from casehub.models import Entitlement, Person
 from casehub.models import Event as EventModel
-from casehub.policy import FormRequirements
 from casehub.schema.common import MAX_EVIDENCE
 from casehub.schema.errors import CaseErrorCode, Problems
 
@@ -45,7 +44,7 @@ class Subject:
             for e in self.events
         ]  # fmt: skip
         self.effective = effective_events(facts, known_at=None, as_of=dt.date.max)
-        self.retracted = retracted_ids(self.events)
+        self.retracted = withdrawn_ids(facts)
 
     @property
     def died_on(self) -> dt.date | None:
@@ -57,22 +56,6 @@ class Subject:
 
     def entitlement(self, scheme: Scheme) -> Entitlement | None:
         return next((e for e in self.entitlements if e.scheme == scheme), None)
-
-
-def retracted_ids(events: Sequence[EventModel]) -> set[int]:
-    """Events withdrawn by a retraction that itself stands (a retraction can be retracted, R-TL-1)."""
-    retractions: dict[int, list[int]] = {}
-    for e in events:
-        if e.type is EventType.RETRACTED and e.corrects_id is not None:
-            retractions.setdefault(e.corrects_id, []).append(e.id)
-    memo: dict[int, bool] = {}
-
-    def withdrawn(event_id: int, depth: int = 0) -> bool:
-        if event_id not in memo:
-            memo[event_id] = depth <= 50 and any(not withdrawn(r, depth + 1) for r in retractions.get(event_id, ()))
-        return memo[event_id]
-
-    return {e.id for e in events if withdrawn(e.id)}
 
 
 def check_day(
@@ -111,33 +94,6 @@ def check_evidence(evidence: Sequence[str], field: str, problems: Problems) -> t
 def check_scheme(subject: Subject, scheme: Scheme | None, field: str, problems: Problems) -> None:
     if scheme is not None and subject.entitlement(scheme) is None:
         problems.add(field, E.NO_ENTITLEMENT, f"the recipient holds no {Scheme(scheme).value} entitlement you can see")
-
-
-def check_paper_form(
-    need: FormRequirements,
-    *,
-    signatures: Mapping[str, list[str]],
-    seals: set[str],
-    evidence: Mapping[str, list[str]],
-    attachments: Sequence[str],
-) -> list[tuple[str, CaseErrorCode, str]]:
-    """Each required item the form lacks (R-PAP-1..4, R-PAP-6), as (field, code, message)."""
-    missing: list[tuple[str, CaseErrorCode, str]] = []
-    for role, count in need.signatures.items():
-        signed = len(signatures.get(role, []))
-        if signed < count:
-            short = f"{count - signed} of {count} " if count > 1 else ""
-            missing.append(("paperForm.signatures", E.MISSING_SIGNATURE, f"missing {short}signature of {role}"))
-    for seal in need.seals:
-        if seal not in seals:
-            missing.append(("paperForm.seals", E.MISSING_SEAL, f"missing seal: {seal}"))
-    for item in need.evidence:
-        kinds = [item, *item.split("_OR_")]  # PHOTO_OR_VIDEO: either kind will do
-        if not any(evidence.get(k) for k in kinds):
-            missing.append(("paperForm.evidence", E.MISSING_EVIDENCE, f"missing evidence: {item}"))
-    if need.attachments_required and not attachments:
-        missing.append(("paperForm.attachments", E.MISSING_ATTACHMENTS, "missing the attached materials (附件材料)"))
-    return missing
 
 
 # Which payload keys an amendment may change, per event type (EventType's payload documentation).

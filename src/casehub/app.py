@@ -45,6 +45,7 @@ class CasehubGraphQL(OfflineGraphQL):
     async def get_context(self, request, response=None) -> Context:  # type: ignore[override]
         context = await Context.build(request, self.settings)
         context.alerts = self.alerts
+        context.json_out = isinstance(request, Request)  # answered by `encode_json` (a WebSocket is not a Request)
         return context
 
     async def on_ws_connect(self, context: Context):  # type: ignore[override]

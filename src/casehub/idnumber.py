@@ -7,6 +7,7 @@ Birth date and sex are *derived* from the number and never typed twice
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from stdnum.cn import ric
@@ -38,10 +39,12 @@ class IdNumber:
         return self.number[:6]
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_id_number(raw: str, *, field: str = "idNumber") -> IdNumber:
     """Validate `raw` and return it with its derived birth date and sex.
 
-    Raises `ValidationError` naming `field` and the exact reason.
+    Raises `ValidationError` naming `field` and the exact reason. Pure, so answers are remembered
+    (validating costs more than the lookup a number is asked for; errors are never cached).
     """
     text = (raw or "").strip().upper()
     try:

@@ -7,6 +7,7 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
+import orjson
 import strawberry
 from strawberry import relay
 from strawberry.relay.types import GlobalIDValueError
@@ -24,6 +25,11 @@ E = TypeVar("E")
 
 _ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Both patterns need a run of at least 11 digits: text without one has nothing to mask. Digits are
+# never escaped in JSON, so the same holds for a JSON value's serialisation (keys and numbers can
+# only make a false alarm, never a miss).
+_CANDIDATE = re.compile(r"[0-9]{11}")
+_CANDIDATE_BYTES = re.compile(rb"[0-9]{11}")
 
 
 @strawberry.input(description="An inclusive range of days; either end may be left open.")
@@ -96,18 +102,36 @@ def latest_birth(day: dt.date, age: int) -> dt.date:
 
 def mask_text(text: str) -> str:
     """Mask every resident ID number and mobile number inside free text (natural keys, payloads)."""
+    if not _CANDIDATE.search(text):
+        return text
     text = _ID_NUMBER.sub(lambda m: mask_id_number(m.group()), text)
     return _MOBILE.sub(lambda m: mask_phone(m.group()) or "", text)
 
 
 def mask_json(value: Any) -> Any:
-    """`mask_text` applied to every string in a JSON value."""
+    """`mask_text` applied to every string in a JSON value (the value itself when nothing needs masking)."""
+    if isinstance(value, dict | list):
+        try:
+            if not _CANDIDATE_BYTES.search(orjson.dumps(value)):
+                return value
+        except TypeError:  # not plain JSON data: look at each string
+            pass
+    return _mask_each(value)
+
+
+def masked_json_text(text: str) -> Any:
+    """A JSON value from its text (as PostgreSQL writes jsonb), masked like `mask_json`."""
+    value = orjson.loads(text)
+    return _mask_each(value) if _CANDIDATE.search(text) else value
+
+
+def _mask_each(value: Any) -> Any:
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, list):
-        return [mask_json(v) for v in value]
+        return [_mask_each(v) for v in value]
     if isinstance(value, dict):
-        return {k: mask_json(v) for k, v in value.items()}
+        return {k: _mask_each(v) for k, v in value.items()}
     return value
 
 

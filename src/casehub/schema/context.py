@@ -39,6 +39,7 @@ class Context:
     today: dt.date = field(default_factory=today)  # the county's day, fixed for the whole request
     alerts: Any = None  # the process's AlertHub (casehub.casework.alerts), for subscriptions
     connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init payload
+    json_out: bool = False  # the HTTP view encodes the answer with orjson: a field may hand it finished JSON
 
     def __post_init__(self) -> None:
         self.fresh_loaders()

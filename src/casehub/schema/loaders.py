@@ -40,25 +40,72 @@ def _grouped(load: Callable[[Sequence[Any]], Any], key: str) -> DataLoader:
     return DataLoader(batch)
 
 
-def _recent_events(viewer: Viewer) -> DataLoader:
-    """Keys (person id, last): the last `last` recorded events of each person, oldest first."""
+def _timelines(viewer: Viewer, recent: bool) -> DataLoader:
+    """Each person's timeline as TimelineEvents, in recording order (known at no particular moment).
 
-    async def batch(keys: Sequence[tuple[int, int]]) -> list[list[Any]]:
-        by_last: dict[int, list[int]] = defaultdict(list)
-        for person_id, last in keys:
+    Keys: person ids, or with `recent` (person id, last) for the last `last` recorded events. On
+    PostgreSQL the events are read as plain rows (`access.timeline_rows_postgres`); on SQLite as
+    models, the last N by a correlated count.
+    """
+    from casehub.schema.timeline.types import TimelineEvent
+
+    async def batch(keys: Sequence[Any]) -> list[list[TimelineEvent]]:
+        by_last: dict[int | None, list[int]] = defaultdict(list)
+        for key in keys:
+            person_id, last = key if recent else (key, None)
             by_last[last].append(person_id)
-        grouped: dict[tuple[int, int], list[Any]] = defaultdict(list)
-        postgres = get_connection("default").capabilities.dialect == "postgres"
+        grouped: dict[Any, list[TimelineEvent]] = defaultdict(list)
         for last, ids in by_last.items():
-            if postgres:
-                rows = await access.recent_events_postgres(viewer, ids, last)
+            if postgres():
+                events = [TimelineEvent.from_row(r) for r in await access.timeline_rows_postgres(viewer, ids, last)]
             else:
-                rows = await access.recent_events(viewer, ids, last).order_by("recorded_at", "id")
-            for row in rows:
-                grouped[(row.person_id, last)].append(row)
+                query = access.events(viewer).filter(person_id__in=ids) if last is None else (
+                    access.recent_events(viewer, ids, last)
+                )
+                events = [TimelineEvent.from_model(r) for r in await query.order_by("recorded_at", "id")]
+            for event in events:
+                grouped[(event.person_id, last) if recent else event.person_id].append(event)
         return [grouped[k] for k in keys]
 
     return DataLoader(batch)
+
+
+def _timelines_json(viewer: Viewer) -> DataLoader:
+    """Keys (person id, last, selection key): the timeline as PostgreSQL writes it, or None (`json_sql.py`)."""
+    from casehub.schema import json_sql
+
+    async def batch(keys: Sequence[tuple[int, int | None, Any]]) -> list[Any]:
+        groups: dict[tuple[int | None, Any], list[int]] = defaultdict(list)
+        for person_id, last, key in keys:
+            groups[(last, key)].append(person_id)
+        found: dict[tuple[int, int | None, Any], Any] = {}
+        for (last, key), ids in groups.items():
+            visible = await access.visible_person_ids(viewer, ids)
+            for person_id, answer in (await json_sql.timelines(visible, last, key)).items():
+                found[(person_id, last, key)] = answer
+        return [found.get(k) for k in keys]
+
+    return DataLoader(batch)
+
+
+def postgres() -> bool:
+    """Whether the default connection is PostgreSQL (plain-row reads and SQL-written JSON are PostgreSQL's)."""
+    return get_connection("default").capabilities.dialect == "postgres"
+
+
+MISSING: Any = object()
+
+
+def loaded(loader: DataLoader, key: Any) -> Any:
+    """What `loader` has already loaded for `key` in this request, or MISSING.
+
+    Lets a field answer at once when a list resolver has loaded the whole page (graphql-core
+    runs every awaited field as a task: two hundred of them for a page of a hundred).
+    """
+    future = loader.cache_map.get(key)
+    if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+        return MISSING
+    return future.result()
 
 
 class Loaders:
@@ -83,7 +130,10 @@ class Loaders:
         self.events_by_person = _grouped(
             lambda ids: access.events(viewer).filter(person_id__in=ids).order_by("recorded_at", "id"), "person_id"
         )
-        self.recent_events = _recent_events(viewer)
+        self.timeline = _timelines(viewer, recent=False)
+        self.recent_timeline = _timelines(viewer, recent=True)
+        self.timeline_json = _timelines_json(viewer)
+        self.json_keys: dict[int, tuple[Any, Any]] = {}  # id(field node) -> (node, its json_sql key), this request
         self.corrections = _grouped(
             lambda ids: access.events(viewer).filter(corrects_id__in=ids).order_by("recorded_at", "id"), "corrects_id"
         )

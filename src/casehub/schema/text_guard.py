@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import ExecutionResult, GraphQLError, StringValueNode, visit
+from graphql import DocumentNode, ExecutionResult, GraphQLError, StringValueNode, visit
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
@@ -36,12 +36,29 @@ def _carries_nul(value: Any) -> bool:
     return False
 
 
+_CHECKED_MAX = 512  # documents whose verdict is remembered (like the parser's cache); cleared when full
+_checked: dict[str, bool] = {}
+
+
+def _document_carries_nul(query: str | None, document: DocumentNode) -> bool:
+    """Whether a string literal in the document holds U+0000; one look per document text, not per request."""
+    found = _checked.get(query) if query is not None else None
+    if found is None:
+        finder = _FindNul()
+        visit(document, finder)
+        found = finder.found
+        if query is not None:
+            if len(_checked) >= _CHECKED_MAX:
+                _checked.clear()
+            _checked[query] = found
+    return found
+
+
 class RefuseNulCharacters(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        finder = _FindNul()
-        if context.graphql_document is not None:
-            visit(context.graphql_document, finder)
-        if finder.found or _carries_nul(context.variables):
+        document = context.graphql_document
+        in_document = document is not None and _document_carries_nul(context.query, document)
+        if in_document or _carries_nul(context.variables):
             context.result = ExecutionResult(data=None, errors=[GraphQLError(MESSAGE)])
         yield

@@ -45,6 +45,7 @@ from casehub.schema.enums import (
     SuspensionCauseEnum,
     UnitKindEnum,
 )
+from casehub.schema.loaders import MISSING, loaded
 from casehub.schema.regions.types import Region
 from casehub.schema.timeline.types import TimelineEvent
 
@@ -350,7 +351,14 @@ class Entitlement(relay.Node):
         return EmployerUnit.from_model(row) if row else None
 
     @strawberry.field(description="The stored status projection (as of its `asOf`); null until first computed.")
-    async def state(self, info: strawberry.Info) -> EntitlementState | None:
+    def state(self, info: strawberry.Info) -> EntitlementState | None:
+        # answers at once when a list resolver has loaded the page's states (`recipients.types.prefetch`)
+        row = loaded(info.context.loaders.state_by_entitlement, self.id)
+        if row is MISSING:
+            return self._load_state(info)  # type: ignore[return-value]
+        return EntitlementState.from_model(row) if row else None
+
+    async def _load_state(self, info: strawberry.Info) -> EntitlementState | None:
         row = await info.context.loaders.state_by_entitlement.load(self.id)
         return EntitlementState.from_model(row) if row else None
 

@@ -10,7 +10,7 @@ from casehub.schema.pagination import Connection, check_page_size, connection, d
 from casehub.schema.permissions import has
 from casehub.schema.recipients import filters
 from casehub.schema.recipients.inputs import RecipientFilterInput, RecipientOrderInput
-from casehub.schema.recipients.types import Recipient
+from casehub.schema.recipients.types import Recipient, prefetch, selected_fields, written_by_sql
 
 
 def _selects(info: strawberry.Info, name: str) -> bool:
@@ -28,6 +28,17 @@ def _selects(info: strawberry.Info, name: str) -> bool:
     return any(found(field.selections) for field in info.selected_fields)
 
 
+def _node_selections(info: strawberry.Info) -> list:
+    """What the query selects under `edges { node { ... } }`, fragments flattened."""
+    out: list = []
+    for edges in selected_fields(info.selected_fields[0].selections):
+        if edges.name == "edges":
+            for node in selected_fields(edges.selections):
+                if node.name == "node":
+                    out.extend(node.selections)
+    return out
+
+
 @strawberry.type
 class RecipientQueries:
     @strawberry.field(
@@ -36,8 +47,8 @@ class RecipientQueries:
     )
     async def recipient(self, info: strawberry.Info, id_number: str) -> Recipient | None:
         number = parse_id_number(id_number).number
-        person = await access.persons(info.context.viewer).get_or_none(id_number=number)
-        return Recipient.from_model(person) if person else None
+        person = await access.person_row_by_id_number(info.context.viewer, number)
+        return Recipient.from_row(person) if person else None
 
     @strawberry.field(
         description="Recipients the viewer may see, filtered and ordered, a page at a time (at most 100): the work "
@@ -62,7 +73,11 @@ class RecipientQueries:
             context.viewer, query, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1
         )
         rows = await page
+        recipients = [Recipient.from_model(r) for r in rows]
+        selections = _node_selections(info)
+        written = await written_by_sql(info, recipients[:first], selections)
+        await prefetch(info, [r for r in recipients[:first] if r.id not in written], selections)
         return connection(
-            [Recipient.from_model(r) for r in rows], [filters.sort_key(r, annotation) for r in rows],
-            order_name, first, total,
+            [written.get(r.id, r) for r in recipients], [filters.sort_key(r, annotation) for r in rows], order_name,
+            first, total,
         )  # fmt: skip

@@ -7,6 +7,7 @@ ID or phone number; they are masked on the way out like the recipient's own fiel
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,14 +18,16 @@ from strawberry.scalars import JSON
 
 from casehub.domain import EventType
 from casehub.models import Event as EventModel
-from casehub.schema.common import load_nodes, mask_json, mask_text
+from casehub.schema.common import load_nodes, mask_json, mask_text, masked_json_text
 from casehub.schema.enums import EventTypeEnum, RoleEnum, SchemeEnum
+from casehub.schema.loaders import MISSING, loaded
 
 if TYPE_CHECKING:
     from casehub.schema.entitlements.types import Entitlement
     from casehub.schema.recipients.types import Recipient
 
 _MAX_CORRECTION_DEPTH = 20  # retractions of retractions: a longer chain is a data error
+_EVENT_TYPES = {t.value: t for t in EventType}
 
 
 @strawberry.type(description="A staff member, as named on the records they made (R-ACC-1).")
@@ -50,14 +53,21 @@ class TimelineEvent(relay.Node):
     recorded_at: dt.datetime
     source_adapter: str = strawberry.field(description="The adapter, process or `api` that recorded it (R-TL-3).")
     source_row: int | None
+    # masked when the row becomes a TimelineEvent (not per field), so they are plain stored fields
+    payload: JSON = strawberry.field(
+        description="The event's facts (keys per type: docs/API.md); ID and phone numbers masked."
+    )
+    evidence: JSON = strawberry.field(
+        description="Evidence references (form numbers, photo ids, file hashes); numbers masked."
+    )
+    natural_key: str = strawberry.field(
+        description="The source record's identity: the same key is recorded once (R-TL-3)."
+    )
     person_id: strawberry.Private[int]
     entitlement_id: strawberry.Private[int | None]
     staff_id: strawberry.Private[int | None]
     corrects_id: strawberry.Private[int | None]
     known_at: strawberry.Private[dt.datetime | None]
-    raw_payload: strawberry.Private[Any]
-    raw_evidence: strawberry.Private[Any]
-    raw_natural_key: strawberry.Private[str]
 
     @classmethod
     def from_model(cls, row: EventModel, known_at: dt.datetime | None = None) -> TimelineEvent:
@@ -73,22 +83,34 @@ class TimelineEvent(relay.Node):
             staff_id=row.staff_id,
             corrects_id=row.corrects_id,
             known_at=known_at,
-            raw_payload=row.payload,
-            raw_evidence=row.evidence,
-            raw_natural_key=row.natural_key,
+            payload=mask_json(row.payload or {}),
+            evidence=mask_json(row.evidence or []),
+            natural_key=mask_text(row.natural_key),
         )
 
-    @strawberry.field(description="The event's facts (keys per type: docs/API.md); ID and phone numbers masked.")
-    def payload(self) -> JSON:
-        return mask_json(self.raw_payload or {})
-
-    @strawberry.field(description="Evidence references (form numbers, photo ids, file hashes); numbers masked.")
-    def evidence(self) -> JSON:
-        return mask_json(self.raw_evidence or [])
-
-    @strawberry.field(description="The source record's identity: the same key is recorded once (R-TL-3).")
-    def natural_key(self) -> str:
-        return mask_text(self.raw_natural_key)
+    @classmethod
+    def from_row(cls, row: Any) -> TimelineEvent:
+        """From a row of `access.timeline_rows_postgres` (columns in `access.EVENT_COLUMNS` order, jsonb as text)."""
+        (
+            event_id, kind, occurred_on, recorded_at, source_adapter, source_row, payload, evidence, natural_key,
+            person_id, entitlement_id, staff_id, corrects_id,
+        ) = row  # fmt: skip
+        return cls(
+            id=event_id,
+            type=_EVENT_TYPES[kind],
+            occurred_on=occurred_on,
+            recorded_at=recorded_at,
+            source_adapter=source_adapter,
+            source_row=source_row,
+            payload=masked_json_text(payload),
+            evidence=[] if evidence == "[]" else masked_json_text(evidence),
+            natural_key=mask_text(natural_key),
+            person_id=person_id,
+            entitlement_id=entitlement_id,
+            staff_id=staff_id,
+            corrects_id=corrects_id,
+            known_at=None,
+        )
 
     @strawberry.field
     async def recipient(
@@ -130,7 +152,10 @@ class TimelineEvent(relay.Node):
         # graphql-core runs every awaitable field as a task, and most events correct nothing.
         if self.corrects_id is None:
             return None
-        return self._load_corrects(info)  # type: ignore[return-value]
+        row = loaded(info.context.loaders.event, self.corrects_id)
+        if row is MISSING:
+            return self._load_corrects(info)  # type: ignore[return-value]
+        return TimelineEvent.from_model(row, self.known_at) if row else None
 
     async def _load_corrects(self, info: strawberry.Info) -> TimelineEvent | None:
         row = await info.context.loaders.event.load(self.corrects_id)
@@ -161,7 +186,7 @@ class TimelineEvent(relay.Node):
         return await load_nodes(info.context.loaders.event, node_ids, cls.from_model)
 
 
-def _known(row: EventModel, known_at: dt.datetime | None) -> bool:
+def _known(row: EventModel | TimelineEvent, known_at: dt.datetime | None) -> bool:
     return known_at is None or row.recorded_at <= known_at
 
 
@@ -183,16 +208,19 @@ async def live_retraction(
 
 
 def visible_timeline(
-    events: list[EventModel], as_of: dt.date | None, known_at: dt.datetime | None
+    events: list[TimelineEvent], as_of: dt.date | None, known_at: dt.datetime | None
 ) -> list[TimelineEvent]:
     """What the bureau knew at `known_at` about what had happened by `as_of` (R-TL-2), in recording order.
 
-    Corrections are shown with the events they correct, whatever their own date.
+    `events` are a person's whole timeline as loaded (known at no particular moment). Corrections
+    are shown with the events they correct, whatever their own date.
     """
+    if as_of is None and known_at is None:
+        return list(events)
     known = [e for e in events if _known(e, known_at)]
     by_id = {e.id: e for e in known}
 
-    def shown(e: EventModel, depth: int = 0) -> bool:
+    def shown(e: TimelineEvent, depth: int = 0) -> bool:
         if as_of is None:
             return True
         if e.corrects_id is not None and depth <= _MAX_CORRECTION_DEPTH:
@@ -200,4 +228,4 @@ def visible_timeline(
             return target is not None and shown(target, depth + 1)
         return e.occurred_on <= as_of
 
-    return [TimelineEvent.from_model(e, known_at) for e in known if shown(e)]
+    return [dataclasses.replace(e, known_at=known_at) for e in known if shown(e)]

@@ -1,0 +1,293 @@
+"""Answers written by PostgreSQL: one query returns a page's recipients, or their timelines, as the answer's JSON.
+
+For a page of recipients whose selection holds only fields PostgreSQL can write as strawberry would
+(`RECIPIENT_FIELDS`, `entitlements` with `ENTITLEMENT_FIELDS` and `state { status }`, `timeline`
+with `FIELDS`: stored scalars, relay ids, masked numbers, `corrects { id }`), the list resolver asks
+for each recipient already in the answer's shape — keys in selection order, aliases applied, ids as
+relay global ids, dates and times as `isoformat()` writes them — and hands the executor
+`FinishedJSON`, placed in the answer untouched and written out by orjson as it is. When only the
+timelines can be written so, each recipient's `timeline` field is answered that way. No row
+becomes a Python object.
+
+Masking stays exact: ID and phone numbers of the recipient are masked in SQL as `idnumber.mask_*`
+masks them; a person any of whose selected free-text event columns (payload, evidence, natural
+key) holds a run of 11 digits — the only text `common.mask_text` can change — gets no JSON here
+and takes the ordinary path, which masks. So does a person with a correction pointing at another
+person's event (whose visibility the ordinary path decides through the scoped loader), or an
+amount the GraphQL Int cannot hold (the ordinary path reports it). Scoping: the person ids come
+from the viewer's scoped page; a unit handler's entitlements are limited to their unit as
+`access.entitlements` limits them.
+
+Only for answers the HTTP view encodes with orjson (`Context.json_out`), only on PostgreSQL, never
+with `asOf` or `knownAt`. The text differs from the ordinary path's only in whitespace (PostgreSQL
+writes jsonb as `{"a": 1}` and a list's items on lines of their own): the same JSON value, keys in
+the same order (`tests/api/test_timeline_json.py` compares both paths).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from graphql import FieldNode
+from strawberry.types.nodes import SelectedField
+from tortoise.connection import get_connection
+
+from casehub.domain import EventType
+from casehub.schema.execution import FinishedJSON
+
+_NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
+Key = tuple[tuple[str, str], ...]  # ((response key, field name), ...); "corrects" stands for `corrects { id }`
+
+
+def _global_id(type_name: str, column: str) -> str:
+    # base64 of "<type>:<id>" as strawberry's to_base64 writes it (short enough for no line breaks)
+    return f"encode(convert_to('{type_name}:' || {column}, 'UTF8'), 'base64')"
+
+
+# GraphQL field of TimelineEvent -> SQL on `e` (event) and `c` (the event it corrects) giving strawberry's value
+FIELDS = {
+    "__typename": "'TimelineEvent'",
+    "id": _global_id("TimelineEvent", "e.id"),
+    "type": "e.type",  # EventType names are their values (checked below)
+    "occurredOn": "to_char(e.occurred_on, 'YYYY-MM-DD')",
+    # datetime.isoformat() of an aware UTC datetime: microseconds only when there are some
+    "recordedAt": (
+        "replace(to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') || '+00:00'"
+    ),
+    "sourceAdapter": "e.source_adapter",
+    "sourceRow": "e.source_row",
+    "payload": "e.payload",
+    "evidence": "e.evidence",
+    "naturalKey": "e.natural_key",
+    "corrects": (
+        f"CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('id', {_global_id('TimelineEvent', 'c.id')}) END"
+    ),
+}
+# the text masking could change: a person with a run of 11 digits in any selected one takes the ordinary path
+_MASKED = {"payload": "e.payload::text", "evidence": "e.evidence::text", "naturalKey": "e.natural_key"}
+assert all(t.name == t.value for t in EventType), "FIELDS['type'] writes the stored value as the enum's name"
+
+
+def key_of_nodes(nodes: Sequence[Any]) -> Key | None:
+    """The key of a selection given as graphql-core nodes (in a resolver), or None if PostgreSQL cannot write it."""
+    key = []
+    for node in nodes:
+        if not isinstance(node, FieldNode) or node.arguments or node.directives:
+            return None
+        name = node.name.value
+        response_key = node.alias.value if node.alias else name
+        if name == "corrects":
+            if node.selection_set is None or not _just_id(node.selection_set.selections):
+                return None
+        elif name not in FIELDS or node.selection_set is not None:
+            return None
+        key.append((response_key, name))
+    return tuple(key) if key and all(_NAME.match(k) for k, _ in key) else None
+
+
+def key_of_selection(fields: Sequence[Any]) -> Key | None:
+    """The same key from strawberry's `SelectedField`s (in the list resolver)."""
+    key = []
+    for field in fields:
+        if not isinstance(field, SelectedField) or field.arguments or field.directives:
+            return None
+        if field.name == "corrects":
+            subfields = field.selections
+            if len(subfields) != 1 or not isinstance(subfields[0], SelectedField) or subfields[0].name != "id":
+                return None
+            if subfields[0].alias or subfields[0].arguments or subfields[0].directives:
+                return None
+        elif field.name not in FIELDS or field.selections:
+            return None
+        key.append((field.alias or field.name, field.name))
+    return tuple(key) if key and all(_NAME.match(k) for k, _ in key) else None
+
+
+def _just_id(selections: Sequence[Any]) -> bool:
+    return (
+        len(selections) == 1 and isinstance(selections[0], FieldNode) and selections[0].name.value == "id"
+        and selections[0].alias is None and not selections[0].arguments and not selections[0].directives
+    )  # fmt: skip
+
+
+def _sql(key: Key) -> str:
+    return f"""
+        SELECT p.id, t.events::text, t.ordinary
+        FROM unnest($1::int[]) AS p(id) CROSS JOIN LATERAL ({_timeline_of_p(key, "LIMIT $2")}) t
+    """
+
+
+def _timeline_of_p(key: Key, limit: str) -> str:
+    """One person's (`p.id`) timeline as a JSON list, and whether the ordinary path must answer instead."""
+    names = {name for _, name in key}
+    checks = [f"{_MASKED[name]} ~ '[0-9]{{11}}'" for name in _MASKED if name in names]
+    if "corrects" in names:
+        checks.append("(e.corrects_id IS NOT NULL AND c.person_id IS DISTINCT FROM e.person_id)")
+    ordinary = " OR ".join(checks) or "false"
+    join = "LEFT JOIN event c ON c.id = e.corrects_id" if "corrects" in names else ""
+    # a row with the response keys as column names: row_to_json's order and compact spelling, and
+    # cheaper than json_build_object (response keys are plain GraphQL names, checked by the callers)
+    row = _row([(response_key, FIELDS[name]) for response_key, name in key])
+    return f"""
+        SELECT coalesce(json_agg(x.j ORDER BY x.recorded_at, x.id), '[]'::json) AS events,
+               coalesce(bool_or(x.ordinary), false) AS ordinary
+        FROM (
+            SELECT {row} AS j, e.recorded_at, e.id, {ordinary} AS ordinary
+            FROM (SELECT * FROM event WHERE person_id = p.id ORDER BY recorded_at DESC, id DESC {limit}) e {join}
+        ) x
+    """
+
+
+async def timelines(person_ids: list[int], last: int | None, key: Key) -> dict[int, FinishedJSON | None]:
+    """Each person's timeline (the last `last` events, or all) as finished JSON, or None where the
+    ordinary path must answer. `person_ids` must already be those the viewer may see."""
+    _, rows = await get_connection("default").execute_query(_sql(key), [person_ids, last])
+    return {pid: None if ordinary else FinishedJSON(orjson.Fragment(text)) for pid, text, ordinary in rows}
+
+
+# ---------------------------------------------------------------- a page's recipients
+
+# Recipient field -> SQL on `p` (person), masked as `Recipient.from_model` masks (idnumber.mask_*)
+RECIPIENT_FIELDS = {
+    "__typename": "'Recipient'",
+    "id": _global_id("Recipient", "p.id"),
+    "name": "p.name",
+    "sex": "p.sex",
+    "idNumber": "left(p.id_number, 6) || '********' || substr(p.id_number, 15)",
+    "phone": (
+        "CASE WHEN p.phone IS NULL OR p.phone = '' THEN p.phone "
+        "WHEN length(p.phone) > 7 THEN left(p.phone, 3) || repeat('*', length(p.phone) - 7) || right(p.phone, 4) "
+        "ELSE repeat('*', length(p.phone)) END"
+    ),
+}
+# Entitlement field -> SQL on `en` (entitlement); `state { status }` on `st` (its entitlement_state)
+ENTITLEMENT_FIELDS = {
+    "__typename": "'Entitlement'",
+    "id": _global_id("Entitlement", "en.id"),
+    "scheme": "en.scheme",
+    "startMonth": "to_char(en.start_month, 'YYYY-MM-DD')",
+    "monthlyAmountFen": "en.monthly_amount_fen",
+    "dependantRole": "en.dependant_role",
+}
+STATE_FIELDS = {"__typename": "'EntitlementState'", "status": "st.status"}
+_INT_RANGE = "en.monthly_amount_fen NOT BETWEEN -2147483648 AND 2147483647"  # GraphQL Int: the ordinary path errs
+# (response key, field name, sub-key): sub-key None for a scalar, the entitlement or state key, or (last, timeline key)
+RecipientKey = tuple[tuple[str, str, Any], ...]
+
+
+def _check_names() -> None:
+    from casehub.domain import DependantRole, Scheme
+    from casehub.engine.results import EntitlementStatus
+
+    for kind in (Scheme, DependantRole, EntitlementStatus):
+        assert all(t.name == t.value for t in kind), f"{kind.__name__}: SQL writes the stored value as the name"
+
+
+_check_names()
+
+
+def recipient_key(fields: Sequence[Any], last_of: Any) -> RecipientKey | None:
+    """The key of a recipient's selection (strawberry `SelectedField`s), or None if PostgreSQL cannot
+    write it all. `last_of(field)` gives a timeline field's `last` as its resolver will get it."""
+    key: list[tuple[str, str, Any]] = []
+    for field in fields:
+        if not isinstance(field, SelectedField) or field.directives:
+            return None
+        name, response_key = field.name, field.alias or field.name
+        if name == "timeline":
+            if set(field.arguments) - {"last"}:
+                return None
+            last = last_of(field) if field.arguments else None
+            timeline = key_of_selection(field.selections)
+            if (field.arguments and last is None) or timeline is None:
+                return None
+            key.append((response_key, name, (last, timeline)))
+        elif name == "entitlements" and not field.arguments:
+            entitlements = _sub_key(field.selections, ENTITLEMENT_FIELDS, {"state": STATE_FIELDS})
+            if entitlements is None:
+                return None
+            key.append((response_key, name, entitlements))
+        elif name in RECIPIENT_FIELDS and not field.arguments and not field.selections:
+            key.append((response_key, name, None))
+        else:
+            return None
+    return tuple(key) if key and all(_NAME.match(k) for k, _, _ in key) else None
+
+
+def _sub_key(fields: Sequence[Any], scalars: dict[str, str], objects: dict[str, dict[str, str]]) -> Any:
+    key: list[tuple[str, str, Any]] = []
+    for field in fields:
+        if not isinstance(field, SelectedField) or field.directives or field.arguments:
+            return None
+        response_key = field.alias or field.name
+        if field.name in objects and field.selections:
+            sub = _sub_key(field.selections, objects[field.name], {})
+            if sub is None:
+                return None
+            key.append((response_key, field.name, sub))
+        elif field.name in scalars and not field.selections:
+            key.append((response_key, field.name, None))
+        else:
+            return None
+    return tuple(key) if key and all(_NAME.match(k) for k, _, _ in key) else None
+
+
+def _row(pairs: Sequence[tuple[str, str]]) -> str:
+    columns = ", ".join(f'{sql} AS "{response_key}"' for response_key, sql in pairs)
+    return f"(SELECT r FROM (SELECT {columns}) r)"
+
+
+@lru_cache(maxsize=64)
+def _recipients_sql(key: RecipientKey) -> str:
+    columns: list[tuple[str, str]] = []
+    laterals: list[str] = []
+    ordinary = ["false"]
+    for n, (response_key, name, sub) in enumerate(key):
+        if name == "timeline":
+            last, timeline = sub
+            limit = f"LIMIT {int(last)}" if last is not None else ""
+            laterals.append(f"CROSS JOIN LATERAL ({_timeline_of_p(timeline, limit)}) t{n}")
+            columns.append((response_key, f"t{n}.events"))
+            ordinary.append(f"t{n}.ordinary")
+        elif name == "entitlements":
+            laterals.append(f"CROSS JOIN LATERAL ({_entitlements_of_p(sub)}) en{n}")
+            columns.append((response_key, f"en{n}.items"))
+            ordinary.append(f"en{n}.ordinary")
+        else:
+            columns.append((response_key, RECIPIENT_FIELDS[name]))
+    return (
+        f"SELECT p.id, to_json({_row(columns)})::text, {' OR '.join(ordinary)} "
+        f"FROM person p {' '.join(laterals)} WHERE p.id = ANY($1::int[])"
+    )
+
+
+def _entitlements_of_p(key: Any) -> str:
+    pairs = []
+    for response_key, name, sub in key:
+        if name == "state":
+            state = _row([(k, STATE_FIELDS[n]) for k, n, _ in sub])
+            pairs.append((response_key, f"CASE WHEN st.entitlement_id IS NULL THEN NULL ELSE {state} END"))
+        else:
+            pairs.append((response_key, ENTITLEMENT_FIELDS[name]))
+    return f"""
+        SELECT coalesce(json_agg({_row(pairs)} ORDER BY en.id), '[]'::json) AS items,
+               coalesce(bool_or({_INT_RANGE}), false) AS ordinary
+        FROM entitlement en LEFT JOIN entitlement_state st ON st.entitlement_id = en.id
+        WHERE en.person_id = p.id AND ($2::int IS NULL OR en.unit_id = $2::int)
+    """
+
+
+async def recipients(person_ids: list[int], key: RecipientKey, unit_id: int | None) -> dict[int, FinishedJSON]:
+    """The recipients PostgreSQL can write whole, as finished JSON (others are left out).
+
+    `person_ids` must be those the viewer may see; `unit_id` limits entitlements to one unit's (a
+    unit handler's scope, `access.entitlements`); their states follow their entitlements'.
+    """
+    sql = _recipients_sql(key)
+    arguments = [person_ids, unit_id] if "$2" in sql else [person_ids]  # $2: entitlements only
+    _, rows = await get_connection("default").execute_query(sql, arguments)
+    return {pid: FinishedJSON(orjson.Fragment(text)) for pid, text, ordinary in rows if not ordinary}

@@ -62,6 +62,10 @@ def effective_events(events: Iterable[EventFacts], *, known_at: dt.datetime | No
     return out
 
 
+# Retractions of retractions followed at most this deep; the API's timeline (schema/timeline) uses the same.
+MAX_CORRECTION_DEPTH = 50
+
+
 def withdrawn_ids(events: Iterable[EventFacts]) -> set[int]:
     """The ids of the events (corrections included) withdrawn by a retraction that stands (R-TL-1).
 
@@ -83,7 +87,7 @@ def _standing(retractions: Mapping[int, list[EventFacts]]) -> Callable[[int], bo
     def live(event_id: int, depth: int = 0) -> bool:
         if event_id in live_memo:
             return live_memo[event_id]
-        if depth > 50:  # a correction cycle is a data error; treat the event as standing
+        if depth > MAX_CORRECTION_DEPTH:  # a longer chain is a data error; treat the event as standing
             return True
         result = not any(live(r.id, depth + 1) for r in retractions.get(event_id, ()))
         live_memo[event_id] = result

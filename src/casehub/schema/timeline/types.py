@@ -17,6 +17,7 @@ from strawberry import relay
 from strawberry.scalars import JSON
 
 from casehub.domain import EventType
+from casehub.engine.timeline import MAX_CORRECTION_DEPTH
 from casehub.models import Event as EventModel
 from casehub.schema.common import load_nodes, mask_json, mask_text, masked_json_text
 from casehub.schema.enums import EventTypeEnum, RoleEnum, SchemeEnum
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from casehub.schema.entitlements.types import Entitlement
     from casehub.schema.recipients.types import Recipient
 
-_MAX_CORRECTION_DEPTH = 20  # retractions of retractions: a longer chain is a data error
 _EVENT_TYPES = {t.value: t for t in EventType}
 
 
@@ -198,7 +198,7 @@ async def live_retraction(
     A retraction counts unless it is itself withdrawn by a retraction that counts (R-TL-1, as the
     rules engine reads the timeline: `casehub.engine.effective_events`).
     """
-    if depth > _MAX_CORRECTION_DEPTH:
+    if depth > MAX_CORRECTION_DEPTH:
         return None
     for row in await info.context.loaders.corrections.load(event_id):
         counts = row.type is EventType.RETRACTED and _known(row, known_at)
@@ -223,7 +223,7 @@ def visible_timeline(
     def shown(e: TimelineEvent, depth: int = 0) -> bool:
         if as_of is None:
             return True
-        if e.corrects_id is not None and depth <= _MAX_CORRECTION_DEPTH:
+        if e.corrects_id is not None and depth <= MAX_CORRECTION_DEPTH:
             target = by_id.get(e.corrects_id)
             return target is not None and shown(target, depth + 1)
         return e.occurred_on <= as_of

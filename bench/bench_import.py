@@ -20,13 +20,15 @@ import datetime as dt
 import io
 import json
 import os
+import sys
 import time
-import uuid
+from pathlib import Path
 
 import asyncpg
-from tortoise import Tortoise
 
-from casehub import db
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.scratch, when run as a script
+
+from bench.scratch import scratch_database
 from casehub.adapters.importer import import_source
 from casehub.adapters.plugins import make_plugin_manager
 from casehub.cases import refresh_batch
@@ -102,17 +104,11 @@ async def raw_floor(url: str, numbers: list[str]) -> float:
 
 
 async def main(rows: int, admin_url: str) -> None:
-    name = f"casehub_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    try:
-        await db.init_db(url)
-        await db.migrate()
+    async with scratch_database(admin_url, "casehub_bench") as url:
         numbers = people(rows)
         await setup(url, numbers)
         data = export(numbers)
-        print(f"{rows:,} rows, {len(data) / 1e6:.1f} MB GB18030 CSV, database {name}")
+        print(f"{rows:,} rows, {len(data) / 1e6:.1f} MB GB18030 CSV, database {url.rsplit('/', 1)[1]}")
 
         pm = make_plugin_manager(load_entrypoints=False)
         start = time.perf_counter()
@@ -135,14 +131,9 @@ async def main(rows: int, admin_url: str) -> None:
         took_again = time.perf_counter() - start
         assert (again.accepted, again.duplicates) == (0, rows)
         print(f"same file again (all duplicates):          {took_again:6.2f} s  {rows / took_again:9,.0f} rows/s")
-        await Tortoise.close_connections()
 
         floor = await raw_floor(url, numbers)
         print(f"raw floor, asyncpg copy_records_to_table:  {floor:6.2f} s  {rows / floor:9,.0f} rows/s")
-    finally:
-        await Tortoise.close_connections()
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 if __name__ == "__main__":

@@ -42,15 +42,15 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import asyncpg
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # bench.scratch, when run as a script
 
-from casehub import db
+from bench.scratch import scratch_database
 from casehub.engine.months import add_months, month_index
 from casehub.idnumber import make_id_number
 from casehub.payroll.sweep import sweep
@@ -320,14 +320,7 @@ async def raw_floor(url: str, people: int, workers: int, batch: int) -> int:
 
 
 async def main(args: argparse.Namespace) -> None:
-    admin_url = args.admin_url
-    name = f"casehub_bench_sweep_{uuid.uuid4().hex[:6]}"
-    admin = await asyncpg.connect(admin_url.replace("postgres://", "postgresql://", 1))
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = f"{admin_url.rsplit('/', 1)[0]}/{name}"
-    try:
-        await db.init_db(url)
-        await db.migrate()
+    async with scratch_database(args.admin_url, "casehub_bench_sweep", keep=args.keep) as url:
         second = args.entitlements // 20
         people = args.entitlements - second
         started = time.perf_counter()
@@ -357,15 +350,6 @@ async def main(args: argparse.Namespace) -> None:
         print(f"adjustment list: {report} ({Path(report).stat().st_size / 1e6:.1f} MB)")
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
               f"{platform.python_version()}, workers {args.workers}, batch {args.batch}")
-    finally:
-        from tortoise import Tortoise
-
-        await Tortoise.close_connections()
-        if not args.keep:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            print(f"kept database {url}")
-        await admin.close()
 
 
 if __name__ == "__main__":

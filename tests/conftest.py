@@ -90,9 +90,10 @@ async def migrated_database(request, tmp_path_factory) -> AsyncIterator[str]:
 async def _end_abandoned_queries(connection) -> None:
     """Terminate any other session of the test database still inside a query once the test is over.
 
-    Such a session holds its table locks, so the TRUNCATE below would wait for it forever. It has been
-    seen once, intermittently, in the GraphQL fuzz test (a query left "active", waiting on the client);
-    the warning names the query so the leak can be traced (see the stop-10 note on issue 7).
+    Such a session holds its table locks, so the TRUNCATE below would wait for it forever. The one known
+    cause (a query cancelled between asyncpg's prepare and execute, seen in the GraphQL fuzz test) is
+    fixed in `casehub.db.SessionlessConnection` and tested in tests/test_db.py; this stays as the net
+    that turns any other such leak into a warning naming the query instead of a hung run.
     """
     _, rows = await connection.execute_query(
         "SELECT pid, query FROM pg_stat_activity WHERE datname = current_database() "

@@ -6,6 +6,7 @@ test sees is the one `casehub migrate` builds.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -34,16 +35,32 @@ def connection_lost(exc: BaseException) -> bool:
 
 
 class SessionlessConnection(asyncpg.Connection):
-    """A pooled connection handed back without asyncpg's reset statement.
+    """A pooled connection handed back without asyncpg's reset statement, unless a query was cut short.
 
     asyncpg sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL;` each time a
     connection goes back to the pool, and tortoise takes one from the pool for every query: a second
     round trip per query. casehub keeps no session state (no SET, LISTEN, cursors held across
     queries, or session advisory locks: the audit chain's lock is transaction-scoped), and asyncpg
     still ends any open transaction on release.
+
+    One case needs the reset all the same: asyncpg prepares a statement with Parse, Describe and
+    Flush, and sends Bind, Execute and Sync only once the description is back. A task cancelled in
+    between (graphql-core cancels a field's sibling resolvers when one fails) leaves the server
+    inside an unfinished implicit transaction, "active" and waiting on the client, holding the
+    table's lock until the connection is next used: a migration or TRUNCATE would wait for it
+    forever. Such a connection gets asyncpg's full reset, whose simple query ends that transaction.
     """
 
+    async def _get_statement(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super()._get_statement(*args, **kwargs)
+        except asyncio.CancelledError:
+            self._statement_cut_short = True
+            raise
+
     def get_reset_query(self) -> str:
+        if self.__dict__.pop("_statement_cut_short", False):
+            return super().get_reset_query()
         return ""
 
 

@@ -58,6 +58,10 @@ class CasehubGraphQL(OfflineGraphQL):
             raise ConnectionRejectionError({"message": str(exc)}) from None
         return await super().on_ws_connect(context)
 
+    def decode_json(self, data: str | bytes) -> object:
+        """orjson, whose errors are `json.JSONDecodeError`s: a body that is not JSON is still a 400."""
+        return orjson.loads(data)
+
     def encode_json(self, data: object) -> bytes:
         """orjson: a 20,000-object answer encodes in a tenth of the standard library's time."""
         return orjson.dumps(data)

@@ -116,3 +116,29 @@ async def test_a_value_no_column_can_hold_is_a_clear_error_not_a_masked_one(db):
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         answer = (await client.post("/graphql", json={"query": query}, headers=admin)).json()
     assert "18 > 12" in answer["errors"][0]["message"]
+
+
+async def test_malformed_requests_get_the_protocols_answers(world):
+    """casehub's own `execute` (schema/__init__.py) and JSON decoding (app.py) answer what strawberry's
+    would: a body that is not JSON, a request with no query, an unknown operation name or a mutation over
+    GET is a 400; a document that does not parse is an error in the body."""
+    headers = factories.bearer(world.staff[ADMIN])
+    post = world.client.post
+    json_headers = {**headers, "Content-Type": "application/json"}
+    not_json = await post("/graphql", content=b'{"query": "{ viewer', headers=json_headers)
+    assert not_json.status_code == 400 and "Unable to parse request body as JSON" in not_json.text
+    no_query = await post("/graphql", json={"variables": {}}, headers=headers)
+    assert no_query.status_code == 400 and "No GraphQL query found" in no_query.text
+    unknown = await post("/graphql", json={"query": "query A { viewer { role } }", "operationName": "B"},
+                         headers=headers)  # fmt: skip
+    assert unknown.status_code == 400 and 'Unknown operation named "B"' in unknown.text
+    mutation = "mutation ($i: RecordCertificationInput!) { recordCertification(input: $i) { __typename } }"
+    over_get = await world.client.get("/graphql", params={"query": mutation}, headers=headers)
+    assert over_get.status_code == 400 and "mutations are not allowed when using GET" in over_get.text
+    read_over_get = await world.client.get("/graphql", params={"query": "{ viewer { role } }"}, headers=headers)
+    assert read_over_get.json() == {"data": {"viewer": {"role": "COUNTY_ADMIN"}}}
+    broken = (await post("/graphql", json={"query": "{ viewer { role }"}, headers=headers)).json()
+    assert broken["data"] is None and "Syntax Error" in broken["errors"][0]["message"]
+    two = (await post("/graphql", json={"query": "query A { viewer { role } } query B { viewer { username } }"},
+                      headers=headers)).json()  # fmt: skip
+    assert two.get("data") is None and "operation name" in two["errors"][0]["message"].lower()

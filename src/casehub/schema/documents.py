@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema, parse, specified_rules
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -26,6 +26,7 @@ class Documents:
     def __init__(self, *, max_tokens: int, rules: Sequence[type[ASTValidationRule]], maxsize: int) -> None:
         self.max_tokens = max_tokens
         self.rules = tuple(rules)
+        self.all_rules = (*specified_rules, *self.rules)  # GraphQL's own rules (strawberry's default) and these
         self.schema: GraphQLSchema | None = None  # set once the schema is built
         self.parse = lru_cache(maxsize=maxsize)(self._parse)
         self.validate = lru_cache(maxsize=maxsize)(self._validate)

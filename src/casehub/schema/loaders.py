@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any
 
 from strawberry.dataloader import DataLoader
@@ -59,8 +60,10 @@ def _timelines(viewer: Viewer, recent: bool) -> DataLoader:
             if postgres():
                 events = [TimelineEvent.from_row(r) for r in await access.timeline_rows_postgres(viewer, ids, last)]
             else:
-                query = access.events(viewer).filter(person_id__in=ids) if last is None else (
-                    access.recent_events(viewer, ids, last)
+                query = (
+                    access.events(viewer).filter(person_id__in=ids)
+                    if last is None
+                    else (access.recent_events(viewer, ids, last))
                 )
                 events = [TimelineEvent.from_model(r) for r in await query.order_by("recorded_at", "id")]
             for event in events:
@@ -109,38 +112,105 @@ def loaded(loader: DataLoader, key: Any) -> Any:
 
 
 class Loaders:
-    """Per-request loaders; with no viewer only the unscoped region loaders work."""
+    """Per-request loaders, each made on first use (a small query needs two or three of the eighteen);
+    with no viewer only the unscoped region loaders exist."""
 
     def __init__(self, viewer: Viewer | None, policy: Policy) -> None:
-        self.region = _by_id(lambda ids: Region.filter(id__in=ids))
-        self.regions_by_parent = _grouped(lambda ids: Region.filter(parent_id__in=ids).order_by("code"), "parent_id")
-        if viewer is None:
-            return
-        self.unit = _by_id(lambda ids: EmployerUnit.filter(id__in=ids))
-        self.staff = _by_id(lambda ids: Staff.filter(id__in=ids))
-        self.person = _by_id(lambda ids: access.persons(viewer).filter(id__in=ids))
-        self.entitlement = _by_id(lambda ids: access.entitlements(viewer).filter(id__in=ids))
-        self.event = _by_id(lambda ids: access.events(viewer).filter(id__in=ids))
-        self.entitlements_by_person = _grouped(
-            lambda ids: access.entitlements(viewer).filter(person_id__in=ids).order_by("id"), "person_id"
-        )
-        self.state_by_entitlement = _by_id(
-            lambda ids: access.entitlement_states(viewer).filter(entitlement_id__in=ids), "entitlement_id"
-        )
-        self.events_by_person = _grouped(
+        self._viewer = viewer
+        self.policy = policy
+        self.json_keys: dict[int, tuple[Any, Any]] = {}  # id(field node) -> (node, its json_sql key), this request
+
+    def _scope(self) -> Viewer:
+        """The viewer every case loader is scoped to; a request without one has no case loaders."""
+        if self._viewer is None:
+            raise AttributeError("case loaders need a viewer: this request has none")
+        return self._viewer
+
+    @cached_property
+    def region(self) -> DataLoader:
+        return _by_id(lambda ids: Region.filter(id__in=ids))
+
+    @cached_property
+    def regions_by_parent(self) -> DataLoader:
+        return _grouped(lambda ids: Region.filter(parent_id__in=ids).order_by("code"), "parent_id")
+
+    @cached_property
+    def unit(self) -> DataLoader:
+        self._scope()
+        return _by_id(lambda ids: EmployerUnit.filter(id__in=ids))
+
+    @cached_property
+    def staff(self) -> DataLoader:
+        self._scope()
+        return _by_id(lambda ids: Staff.filter(id__in=ids))
+
+    @cached_property
+    def person(self) -> DataLoader:
+        viewer = self._scope()
+        return _by_id(lambda ids: access.persons(viewer).filter(id__in=ids))
+
+    @cached_property
+    def entitlement(self) -> DataLoader:
+        viewer = self._scope()
+        return _by_id(lambda ids: access.entitlements(viewer).filter(id__in=ids))
+
+    @cached_property
+    def event(self) -> DataLoader:
+        viewer = self._scope()
+        return _by_id(lambda ids: access.events(viewer).filter(id__in=ids))
+
+    @cached_property
+    def entitlements_by_person(self) -> DataLoader:
+        viewer = self._scope()
+        return _grouped(lambda ids: access.entitlements(viewer).filter(person_id__in=ids).order_by("id"), "person_id")
+
+    @cached_property
+    def state_by_entitlement(self) -> DataLoader:
+        viewer = self._scope()
+        return _by_id(lambda ids: access.entitlement_states(viewer).filter(entitlement_id__in=ids), "entitlement_id")
+
+    @cached_property
+    def events_by_person(self) -> DataLoader:
+        viewer = self._scope()
+        return _grouped(
             lambda ids: access.events(viewer).filter(person_id__in=ids).order_by("recorded_at", "id"), "person_id"
         )
-        self.timeline = _timelines(viewer, recent=False)
-        self.recent_timeline = _timelines(viewer, recent=True)
-        self.timeline_json = _timelines_json(viewer)
-        self.json_keys: dict[int, tuple[Any, Any]] = {}  # id(field node) -> (node, its json_sql key), this request
-        self.corrections = _grouped(
+
+    @cached_property
+    def timeline(self) -> DataLoader:
+        return _timelines(self._scope(), recent=False)
+
+    @cached_property
+    def recent_timeline(self) -> DataLoader:
+        return _timelines(self._scope(), recent=True)
+
+    @cached_property
+    def timeline_json(self) -> DataLoader:
+        return _timelines_json(self._scope())
+
+    @cached_property
+    def corrections(self) -> DataLoader:
+        viewer = self._scope()
+        return _grouped(
             lambda ids: access.events(viewer).filter(corrects_id__in=ids).order_by("recorded_at", "id"), "corrects_id"
         )
-        self.key_group_facts_by_person = _grouped(
+
+    @cached_property
+    def key_group_facts_by_person(self) -> DataLoader:
+        viewer = self._scope()
+        return _grouped(
             lambda ids: access.key_group_facts(viewer).filter(person_id__in=ids).order_by("since", "id"), "person_id"
         )
-        self.case_facts = case_facts_loader()
-        self.case_result = case_result_loader(self.case_facts, policy, with_payments=False)
-        self.case_result_with_payments = case_result_loader(self.case_facts, policy, with_payments=True)
 
+    @cached_property
+    def case_facts(self) -> DataLoader:
+        self._scope()
+        return case_facts_loader()
+
+    @cached_property
+    def case_result(self) -> DataLoader:
+        return case_result_loader(self.case_facts, self.policy, with_payments=False)
+
+    @cached_property
+    def case_result_with_payments(self) -> DataLoader:
+        return case_result_loader(self.case_facts, self.policy, with_payments=True)

@@ -54,11 +54,20 @@ def _document_carries_nul(query: str | None, document: DocumentNode) -> bool:
     return found
 
 
+def nul_refusal(query: str | None, document: DocumentNode | None, variables: Any) -> GraphQLError | None:
+    """The error refusing this request, or None when neither its document nor its variables hold U+0000."""
+    in_document = document is not None and _document_carries_nul(query, document)
+    if in_document or _carries_nul(variables):
+        return GraphQLError(MESSAGE)
+    return None
+
+
 class RefuseNulCharacters(SchemaExtension):
+    """`nul_refusal` for the operations that go through strawberry's extensions (subscriptions)."""
+
     def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        document = context.graphql_document
-        in_document = document is not None and _document_carries_nul(context.query, document)
-        if in_document or _carries_nul(context.variables):
-            context.result = ExecutionResult(data=None, errors=[GraphQLError(MESSAGE)])
+        refusal = nul_refusal(context.query, context.graphql_document, context.variables)
+        if refusal is not None:
+            context.result = ExecutionResult(data=None, errors=[refusal])
         yield

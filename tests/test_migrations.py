@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 
@@ -12,7 +13,10 @@ from tortoise.migrations.autodetector import MigrationAutodetector
 from tortoise.transactions import in_transaction
 
 from casehub import db as casehub_db
+from casehub.domain import EventType
 from casehub.models import Event
+from casehub.timeline import EventDraft, record_events
+from tests import factories
 from tests.conftest import create_postgres_database, drop_postgres_database
 
 
@@ -37,7 +41,7 @@ async def _columns(url: str) -> dict[str, set[str]]:
         _, tables = await conn.execute_query("SELECT name FROM sqlite_master WHERE type = 'table'")
         pairs = []
         for t in tables:
-            _, cols = await conn.execute_query(f'PRAGMA table_info("{t["name"]}")')
+            _, cols = await conn.execute_query(f'PRAGMA table_xinfo("{t["name"]}")')  # generated columns too
             pairs += [(t["name"], c["name"]) for c in cols]
     schema: dict[str, set[str]] = {}
     for table, column in pairs:
@@ -130,3 +134,28 @@ def test_migrate_creates_the_database_and_is_idempotent(fresh_url, cli_env):
     assert first.returncode == 0, first.stderr
     again = run_cli("migrate", env=cli_env)
     assert again.returncode == 0 and "0 migration(s) applied" in again.stdout
+
+
+async def test_events_holding_a_run_of_eleven_digits_are_flagged(db):
+    """`event.holds_digit_run` (migration 0008) is what PostgreSQL's JSON path reads instead of matching
+    every event's text: true exactly when payload, evidence or natural key holds 11 digits in a row."""
+    person = await factories.recipient((await factories.region_tree())["532922101001"])
+    cases = {
+        "plain": ({"channel": "APP"}, ("photo-1",), "k:plain"),
+        "payload": ({"note": "call 13800138000"}, (), "k:payload"),
+        "evidence": ({}, ("form 53292219450101001X",), "k:evidence"),
+        "key": ({}, (), "k:53292219450101001X"),
+        "ten digits": ({"n": "1234567890"}, ("123-4567-8901",), "k:0123456789"),
+    }
+    drafts = [
+        EventDraft(type=EventType.CERTIFIED, occurred_on=dt.date(2024, 3, 1), person_id=person.id,
+                   payload=payload, evidence=evidence, natural_key=key)
+        for payload, evidence, key in cases.values()
+    ]  # fmt: skip
+    await record_events(drafts, source_adapter="api")
+    _, rows = await get_connection("default").execute_query(
+        "SELECT natural_key, holds_digit_run FROM event WHERE person_id = " + str(person.id)
+    )
+    flags = {row["natural_key"]: bool(row["holds_digit_run"]) for row in rows}
+    assert flags == {"k:plain": False, "k:payload": True, "k:evidence": True, "k:53292219450101001X": True,
+                     "k:0123456789": False}  # fmt: skip

@@ -10,11 +10,12 @@ timelines can be written so, each recipient's `timeline` field is answered that 
 becomes a Python object.
 
 Masking stays exact: ID and phone numbers of the recipient are masked in SQL as `idnumber.mask_*`
-masks them; a person any of whose selected free-text event columns (payload, evidence, natural
-key) holds a run of 11 digits — the only text `common.mask_text` can change — gets no JSON here
-and takes the ordinary path, which masks. So does a person with a correction pointing at another
-person's event (whose visibility the ordinary path decides through the scoped loader), or an
-amount the GraphQL Int cannot hold (the ordinary path reports it). Scoping: the person ids come
+masks them; when a free-text event column (payload, evidence, natural key) is selected, a person
+with an event holding a run of 11 digits in any of them — the only text `common.mask_text` can
+change; stored per event as `event.holds_digit_run` — gets no JSON here and takes the ordinary
+path, which masks. So does a person with a correction pointing at another person's event (whose
+visibility the ordinary path decides through the scoped loader), or an amount the GraphQL Int
+cannot hold (the ordinary path reports it). Scoping: the person ids come
 from the viewer's scoped page; a unit handler's entitlements are limited to their unit as
 `access.entitlements` limits them.
 
@@ -67,8 +68,9 @@ FIELDS = {
         f"CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('id', {_global_id('TimelineEvent', 'c.id')}) END"
     ),
 }
-# the text masking could change: a person with a run of 11 digits in any selected one takes the ordinary path
-_MASKED = {"payload": "e.payload::text", "evidence": "e.evidence::text", "naturalKey": "e.natural_key"}
+# the text masking could change: a person with an event holding a run of 11 digits in any of them (stored as
+# event.holds_digit_run, migration 0008) takes the ordinary path when one of them is selected
+_MASKED = {"payload", "evidence", "naturalKey"}
 assert all(t.name == t.value for t in EventType), "FIELDS['type'] writes the stored value as the enum's name"
 
 
@@ -124,7 +126,7 @@ def _sql(key: Key) -> str:
 def _timeline_of_p(key: Key, limit: str) -> str:
     """One person's (`p.id`) timeline as a JSON list, and whether the ordinary path must answer instead."""
     names = {name for _, name in key}
-    checks = [f"{_MASKED[name]} ~ '[0-9]{{11}}'" for name in _MASKED if name in names]
+    checks = ["e.holds_digit_run"] if names & _MASKED else []
     if "corrects" in names:
         checks.append("(e.corrects_id IS NOT NULL AND c.person_id IS DISTINCT FROM e.person_id)")
     ordinary = " OR ".join(checks) or "false"

@@ -13,10 +13,16 @@ import logging
 from collections.abc import AsyncIterator
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from strawberry.exceptions import MissingQueryError
+from strawberry.http.parse_content_type import parse_content_type
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 from tortoise import Tortoise
 from tortoise.connection import get_connection
 
@@ -29,6 +35,7 @@ from casehub.schema.context import Context
 from casehub.web import OfflineGraphQL, asset_routes
 
 log = logging.getLogger("casehub")
+_POSTED_OPERATIONS = OperationType.from_http("POST")
 
 
 class CasehubGraphQL(OfflineGraphQL):
@@ -41,6 +48,55 @@ class CasehubGraphQL(OfflineGraphQL):
         )
         self.settings = settings
         self.alerts = alerts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Most requests are one JSON-posted operation: answered by `_answer_post` without strawberry's
+        general HTTP machinery; anything else (GET, batches, uploads, streams, WebSockets) by strawberry."""
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self._answer_post(request) or await self.run(request)
+        except HTTPException as exc:
+            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+        await response(scope, receive, send)
+
+    async def _answer_post(self, request: Request) -> Response | None:
+        """The answer to one operation posted as JSON, or None for strawberry's general path.
+
+        The same answers as strawberry's `run` for such a request (its `process_result`, the schema's
+        `execute`, the same 400s), built once: strawberry makes a sub-response, a request adapter and a
+        transport lookup for every request, whatever it holds.
+        """
+        headers = request.headers
+        if request.method != "POST" or parse_content_type(headers.get("content-type", ""))[0] != "application/json":
+            return None
+        if self._get_stream_transport_from_headers(headers) is not None:
+            return None
+        data = self.parse_json(await request.body())  # kept by the request: the general path reads it again
+        if not isinstance(data, dict):
+            return None  # a batch
+        query, variables, extensions = data.get("query"), data.get("variables"), data.get("extensions")
+        if not isinstance(query, str | None):
+            raise HTTPException(400, "The GraphQL operation's `query` must be a string or null, if provided.")
+        if not isinstance(variables, dict | None):
+            raise HTTPException(400, "The GraphQL operation's `variables` must be an object or null, if provided.")
+        if not isinstance(extensions, dict | None):
+            raise HTTPException(400, "The GraphQL operation's `extensions` must be an object or null, if provided.")
+        context = await self.get_context(request)
+        try:
+            result = await self.schema.execute(
+                query, variable_values=variables, context_value=context, operation_name=data.get("operationName"),
+                allowed_operation_types=_POSTED_OPERATIONS, operation_extensions=extensions,
+            )  # fmt: skip
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except InvalidOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason("POST")) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
+        return Response(self.encode_json(await self.process_result(request, result)), media_type="application/json")
 
     async def get_context(self, request, response=None) -> Context:  # type: ignore[override]
         context = await Context.build(request, self.settings)

@@ -120,13 +120,18 @@ async def test_a_value_no_column_can_hold_is_a_clear_error_not_a_masked_one(db):
 
 async def test_malformed_requests_get_the_protocols_answers(world):
     """casehub's own `execute` (schema/__init__.py) and JSON decoding (app.py) answer what strawberry's
-    would: a body that is not JSON, a request with no query, an unknown operation name or a mutation over
-    GET is a 400; a document that does not parse is an error in the body."""
+    would: a body that is not JSON, a batch (not enabled), variables that are not an object, a request
+    with no query, an unknown operation name or a mutation over GET is a 400; a document that does not
+    parse is an error in the body."""
     headers = factories.bearer(world.staff[ADMIN])
     post = world.client.post
     json_headers = {**headers, "Content-Type": "application/json"}
     not_json = await post("/graphql", content=b'{"query": "{ viewer', headers=json_headers)
     assert not_json.status_code == 400 and "Unable to parse request body as JSON" in not_json.text
+    batch = await post("/graphql", json=[{"query": "{ viewer { role } }"}], headers=headers)
+    assert batch.status_code == 400 and "Batching is not enabled" in batch.text
+    bad_variables = await post("/graphql", json={"query": "{ viewer { role } }", "variables": [1]}, headers=headers)
+    assert bad_variables.status_code == 400 and "`variables` must be an object" in bad_variables.text
     no_query = await post("/graphql", json={"variables": {}}, headers=headers)
     assert no_query.status_code == 400 and "No GraphQL query found" in no_query.text
     unknown = await post("/graphql", json={"query": "query A { viewer { role } }", "operationName": "B"},

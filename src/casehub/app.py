@@ -20,7 +20,6 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.parse_content_type import parse_content_type
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 from tortoise import Tortoise
@@ -70,7 +69,7 @@ class CasehubGraphQL(OfflineGraphQL):
         transport lookup for every request, whatever it holds.
         """
         headers = request.headers
-        if request.method != "POST" or parse_content_type(headers.get("content-type", ""))[0] != "application/json":
+        if request.method != "POST" or _media_type(headers.get("content-type", "")) != "application/json":
             return None
         if self._get_stream_transport_from_headers(headers) is not None:
             return None
@@ -121,6 +120,11 @@ class CasehubGraphQL(OfflineGraphQL):
     def encode_json(self, data: object) -> bytes:
         """orjson: a 20,000-object answer encodes in a tenth of the standard library's time."""
         return orjson.dumps(data)
+
+
+def _media_type(content_type: str) -> str:
+    """`application/json` of `application/json; charset=utf-8` (strawberry's parser goes through `email`)."""
+    return content_type.partition(";")[0].strip().lower()
 
 
 async def database_unavailable(request: Request, exc: Exception) -> JSONResponse:

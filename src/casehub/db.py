@@ -69,6 +69,9 @@ def _connection(database_url: str) -> str | dict[str, Any]:
         return database_url
     config = expand_db_url(database_url)
     config["credentials"]["connection_class"] = SessionlessConnection
+    # asyncpg re-arms a timer on every release to close connections idle for 5 minutes: a few percent
+    # of a small request. The pool is small (tortoise's default: at most 5), so idle ones are kept.
+    config["credentials"]["max_inactive_connection_lifetime"] = 0
     return config
 
 

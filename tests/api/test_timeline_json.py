@@ -15,6 +15,7 @@ import pytest
 from casehub.domain import EventType, Role, Scheme
 from casehub.models import Entitlement
 from casehub.schema import json_sql
+from casehub.schema.recipients import types as recipient_types
 from tests import factories
 from tests.api.conftest import ADMIN, event
 
@@ -78,7 +79,52 @@ async def test_same_answer_as_the_ordinary_path(world, timelines, monkeypatch, d
     written, _ = await answer(world, document, **variables)
     monkeypatch.setattr(json_sql, "key_of_nodes", lambda nodes: None)
     monkeypatch.setattr(json_sql, "key_of_selection", lambda fields: None)
+    switch_off_whole_recipients(monkeypatch)
+    ordinary, _ = await answer(world, document, **variables)
+    assert written == ordinary
+
+
+def switch_off_whole_recipients(monkeypatch) -> None:
     monkeypatch.setattr(json_sql, "recipient_key", lambda fields, last_of: None)
+    monkeypatch.setattr(recipient_types, "_RECIPIENT_KEYS", {})  # keys remembered per document field
+
+
+SINGLE = [
+    "query($id: String!) { recipient(idNumber: $id) { id name sex idNumber phone } }",
+    "query($id: String!) { recipient(idNumber: $id) { __typename id n: name phone timeline(last: 2) { id type "
+    "payload corrects { id } } entitlements { id scheme startMonth monthlyAmountFen state { status } } } }",
+    "query($id: String!, $n: Int!) { recipient(idNumber: $id) { name timeline(last: $n) { id recordedAt } } }",
+    "query($id: String!) { recipient(idNumber: $id) { ...R } } fragment R on Recipient { name idNumber }",
+]
+
+
+@pytest.mark.parametrize("document", SINGLE)
+@pytest.mark.parametrize("who", ["plain", "numbers", "nobody"])
+async def test_a_single_recipient_in_one_statement_is_the_ordinary_answer(world, timelines, monkeypatch, document,
+                                                                         who, migrated_database):  # fmt: skip
+    """`recipient(idNumber:)` written whole by PostgreSQL for a county-wide viewer: the same answer as the
+    ordinary path, for a plain person, a person whose events hold numbers (the ordinary path masks them)
+    and a number nobody has."""
+    plain, numbers = timelines
+    number = {"plain": plain.id_number, "numbers": numbers.id_number, "nobody": "11010519491231002X"}[who]
+    variables = {"id": number, "n": 1} if "$n" in document else {"id": number}
+    statements = []
+    one_statement = json_sql.recipient_by_id_number
+
+    async def spy(number, key):
+        statements.append(await one_statement(number, key))
+        return statements[-1]
+
+    monkeypatch.setattr(json_sql, "recipient_by_id_number", spy)
+    written, raw = await answer(world, document, **variables)
+    if migrated_database.startswith("postgres") and "fragment" not in document:
+        assert len(statements) == 1  # the person and the answer in one statement
+        assert (statements[0] is None) == (who == "nobody")
+        assert who != "plain" or statements[0][1] is not None  # written by PostgreSQL
+    else:
+        assert not statements  # SQLite, or a selection SQL does not write: looked up the ordinary way
+    assert numbers.id_number.encode() not in raw and b"13812345678" not in raw
+    switch_off_whole_recipients(monkeypatch)
     ordinary, _ = await answer(world, document, **variables)
     assert written == ordinary
 
@@ -103,7 +149,7 @@ async def test_scoped_viewers_get_the_same_answer(world, timelines, monkeypatch,
 
     written = await ask()
     monkeypatch.setattr(json_sql, "key_of_selection", lambda fields: None)
-    monkeypatch.setattr(json_sql, "recipient_key", lambda fields, last_of: None)
+    switch_off_whole_recipients(monkeypatch)
     assert written == await ask()
 
 

@@ -10,7 +10,13 @@ from casehub.schema.pagination import Connection, check_page_size, connection, d
 from casehub.schema.permissions import has
 from casehub.schema.recipients import filters
 from casehub.schema.recipients.inputs import RecipientFilterInput, RecipientOrderInput
-from casehub.schema.recipients.types import Recipient, prefetch, selected_fields, written_by_sql
+from casehub.schema.recipients.types import (
+    Recipient,
+    prefetch,
+    selected_fields,
+    written_by_sql,
+    written_by_sql_by_id_number,
+)
 
 
 def _selects(info: strawberry.Info, name: str) -> bool:
@@ -47,6 +53,10 @@ class RecipientQueries:
     )
     async def recipient(self, info: strawberry.Info, id_number: str) -> Recipient | None:
         number = parse_id_number(id_number).number
+        found = await written_by_sql_by_id_number(info, number)
+        if found is not None:
+            person, finished = found
+            return finished or (Recipient.from_row(person) if person else None)
         person = await access.person_row_by_id_number(info.context.viewer, number)
         return Recipient.from_row(person) if person else None
 

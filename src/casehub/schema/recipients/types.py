@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from typing import Any
 
 import strawberry
+from graphql import FragmentSpreadNode, Node, VariableNode
 from strawberry import relay
 from strawberry.types.nodes import SelectedField
 
+from casehub import access
 from casehub.domain import Role
 from casehub.engine import key_group_flags
 from casehub.engine.facts import PersonFacts
@@ -280,6 +282,52 @@ async def written_by_sql(info: strawberry.Info, recipients: list[Recipient], sel
     viewer = info.context.viewer
     unit_id = viewer.unit_id if viewer.role is Role.UNIT_HANDLER else None  # access.entitlements
     return await json_sql.recipients([r.id for r in recipients], key, unit_id)
+
+
+async def written_by_sql_by_id_number(info: strawberry.Info, number: str) -> tuple[Any, Any] | None:
+    """`recipient(idNumber:)` in one statement, for a viewer who sees everyone (`access.COUNTY_WIDE`) on
+    PostgreSQL when every selected field can be written in SQL: the person's row (or None if nobody has
+    the number) and their answer as finished JSON (None where the ordinary path must answer). None
+    when this does not apply: the caller looks the person up the ordinary way."""
+    if not info.context.json_out or info.context.viewer.role not in access.COUNTY_WIDE or not postgres():
+        return None
+    key = _recipient_key(info)
+    if key is None:
+        return None
+    return await json_sql.recipient_by_id_number(number, key) or (None, None)
+
+
+_RECIPIENT_KEYS: dict[int, tuple[Any, json_sql.RecipientKey | None]] = {}
+_RECIPIENT_KEYS_MAX = 1024  # fields remembered per process; cleared when full
+
+
+def _recipient_key(info: strawberry.Info) -> json_sql.RecipientKey | None:
+    """The field's selection as `json_sql` keys it, remembered per document field when no variable can
+    change it (the document cache hands every request of a document the same nodes, kept alive here)."""
+    nodes = info._raw_info.field_nodes
+    found = _RECIPIENT_KEYS.get(id(nodes[0])) if len(nodes) == 1 else None
+    if found is not None and found[0] is nodes[0]:
+        return found[1]
+    key = json_sql.recipient_key(info.selected_fields[0].selections, _timeline_last)
+    if len(nodes) == 1 and not _uses_variables(nodes[0].selection_set, info._raw_info.fragments):
+        if len(_RECIPIENT_KEYS) >= _RECIPIENT_KEYS_MAX:
+            _RECIPIENT_KEYS.clear()
+        _RECIPIENT_KEYS[id(nodes[0])] = (nodes[0], key)
+    return key
+
+
+def _uses_variables(node: Any, fragments: dict[str, Any]) -> bool:
+    """Whether a variable appears anywhere under this node, fragments followed."""
+    if isinstance(node, VariableNode):
+        return True
+    if isinstance(node, FragmentSpreadNode):
+        fragment = fragments.get(node.name.value)
+        return fragment is None or _uses_variables(fragment.selection_set, fragments)
+    if isinstance(node, list | tuple):
+        return any(_uses_variables(item, fragments) for item in node)
+    if isinstance(node, Node):
+        return any(_uses_variables(getattr(node, name), fragments) for name in node.keys if name != "loc")
+    return False
 
 
 def _timeline_last(field: SelectedField) -> int | None:

@@ -179,6 +179,26 @@ async def test_every_bad_row_is_named_and_nothing_is_recorded(county):
     assert await DeathReport.all().count() == 0 and await Event.all().count() == 0
 
 
+async def test_an_area_body_reports_only_the_schemes_recipients(county):
+    """A township's enterprise-pension report (R-DTH-3) covers enterprise-pension recipients in its area; a
+    resident-pension recipient there is refused, named, and accepted in the resident-pension report."""
+    village = county.village(0, 1)
+    enterprise = await county.recipient(village, scheme=Scheme.ENTERPRISE_PENSION)
+    resident = await county.recipient(village)
+    deaths = [ReportedDeath(enterprise.id_number, dt.date(2026, 9, 1)), ReportedDeath(resident.id_number,
+                                                                                      dt.date(2026, 9, 2))]
+    with pytest.raises(ValidationErrors) as refused:
+        await submit(county, "township", TOWNSHIP, village.code[:9], deaths, on=dt.date(2026, 10, 2),
+                     scheme=Scheme.ENTERPRISE_PENSION)  # fmt: skip
+    assert [(e.field, e.code) for e in refused.value.errors] == [("deaths[1].idNumber", "PERSON_NOT_IN_AREA")]
+    assert "is not a ENTERPRISE_PENSION recipient" in refused.value.errors[0].message
+    assert await Event.all().count() == 0
+    await submit(county, "township", TOWNSHIP, village.code[:9], deaths[:1], on=dt.date(2026, 10, 2),
+                 scheme=Scheme.ENTERPRISE_PENSION)  # fmt: skip
+    await submit(county, "village", VILLAGE, village.code, deaths[1:], on=dt.date(2026, 10, 2))
+    assert await Event.filter(type=EventType.DIED).count() == 2
+
+
 async def test_scope_month_and_dates_are_checked(county):
     other_village = county.village(0, 2).code
     with pytest.raises(CasehubError, match="outside your scope"):

@@ -127,12 +127,16 @@ def covers(viewer: Viewer, body: Body) -> bool:
 
 
 async def _members(persons: Iterable[Person], body: Body, scheme: Scheme) -> set[int]:
-    """Which of these persons are the body's recipients: living in its area, or holding an entitlement it manages."""
+    """Which of these persons are the body's recipients of the report's scheme: holding an entitlement of
+    it and living in the body's area (a village or township, R-DTH-1, R-DTH-3), or holding one the body
+    manages (an employer unit, R-DTH-2)."""
     if body.unit_id is None:
-        return {p.id for p in persons if p.village.code.startswith(body.code)}
-    return set(await Entitlement.filter(
-        person_id__in=[p.id for p in persons], unit_id=body.unit_id, scheme=scheme
-    ).values_list("person_id", flat=True))
+        candidates = Entitlement.filter(
+            person_id__in=[p.id for p in persons if p.village.code.startswith(body.code)], scheme=scheme
+        )
+    else:
+        candidates = Entitlement.filter(person_id__in=[p.id for p in persons], unit_id=body.unit_id, scheme=scheme)
+    return set(await candidates.values_list("person_id", flat=True))
 
 
 async def submit(

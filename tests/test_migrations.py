@@ -14,7 +14,7 @@ from tortoise.transactions import in_transaction
 
 from casehub import db as casehub_db
 from casehub.domain import EventType
-from casehub.models import Event
+from casehub.models import EntitlementState, Event, Person
 from casehub.timeline import EventDraft, record_events
 from tests import factories
 from tests.conftest import create_postgres_database, drop_postgres_database
@@ -62,11 +62,21 @@ async def test_same_tables_and_columns_on_sqlite_and_postgres(db):
         assert _seen["sqlite"] == _seen["postgres"]
 
 
-async def test_corrections_are_found_through_the_corrects_id_index(db):
-    """`retracted`, `retractedBy` and `amendedBy` load corrections by `corrects_id IN (...)`: an index
-    lookup, not a scan of the whole event table (the planner may choose either on a small table, so
+INDEXED_QUERIES = {
+    # `retracted`, `retractedBy` and `amendedBy` load corrections by `corrects_id IN (...)`
+    "idx_event_correct_916a60": lambda: Event.filter(corrects_id__in=[1, 2, 3]).order_by("recorded_at", "id"),
+    # a village assistant's recipients in list order (access.persons)
+    "idx_person_village_fb0ba9": lambda: Person.filter(village_id=7).order_by("id").limit(21),
+    # a person's projection rows, replaced after every write to their timeline (cases.refresh_states)
+    "idx_entitlement_person__4430d2": lambda: EntitlementState.filter(person_id__in=[1, 2]),
+}
+
+
+@pytest.mark.parametrize("index", INDEXED_QUERIES)
+async def test_scoped_and_per_person_reads_are_served_by_an_index(db, index):
+    """An index lookup, not a scan of the whole table (the planner may choose either on a small table, so
     sequential scans are priced out on PostgreSQL to see that the index can serve the query)."""
-    query = Event.filter(corrects_id__in=[1, 2, 3]).order_by("recorded_at", "id").sql(params_inline=True)
+    query = INDEXED_QUERIES[index]().sql(params_inline=True)
     conn = get_connection("default")
     if db.startswith("postgres"):
         async with in_transaction() as tx:
@@ -76,7 +86,7 @@ async def test_corrections_are_found_through_the_corrects_id_index(db):
     else:
         _, rows = await conn.execute_query(f"EXPLAIN QUERY PLAN {query}")
         plan = "\n".join(row["detail"] for row in rows)
-    assert "idx_event_correct_916a60" in plan, plan
+    assert index in plan, plan
 
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

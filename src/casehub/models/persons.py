@@ -25,6 +25,8 @@ class Person(Model):
 
     class Meta:
         table = "person"
+        # a village assistant's or township's recipients, in list order (access.persons scopes by village)
+        indexes = (("village_id", "id"),)
 
     @classmethod
     def derived_fields(cls, id_number: str) -> dict[str, Any]:

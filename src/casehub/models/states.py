@@ -30,3 +30,6 @@ class EntitlementState(Model):
 
     class Meta:
         table = "entitlement_state"
+        # a person's rows: replaced after every write to their timeline (cases.refresh_states), and a
+        # scoped viewer's (access.entitlement_states: person_id IN their persons)
+        indexes = (("person_id",),)

@@ -126,6 +126,16 @@ def test_unreachable_postgres_is_one_line(cli_env):
     assert "Traceback" not in result.stderr
 
 
+async def test_an_sqlite_without_generated_columns_is_refused_in_one_line(tmp_path, monkeypatch):
+    """Migration 0008 adds a generated column (SQLite 3.31+); an older SQLite is named, not a syntax error."""
+    from casehub.errors import ConfigError
+
+    monkeypatch.setattr(casehub_db.sqlite3, "sqlite_version_info", (3, 22, 0))
+    monkeypatch.setattr(casehub_db.sqlite3, "sqlite_version", "3.22.0")
+    with pytest.raises(ConfigError, match=r"SQLite 3\.31 or newer is needed .* has 3\.22\.0"):
+        await casehub_db.init_db(f"sqlite://{tmp_path / 'old.sqlite3'}")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 async def fresh_url(request, tmp_path):
     """A database URL whose database does not exist yet (the CLI must create it)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from tortoise.migrations.executor import MigrationExecutor
 from casehub.errors import ConfigError, NotMigratedError
 
 APP = "casehub"
+MIN_SQLITE = (3, 31)  # generated columns (migration 0008)
 
 # What a database that went away (restarting, unreachable, shutting down) raises under tortoise.
 CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
@@ -95,6 +97,11 @@ async def init_db(database_url: str, *, create_db: bool = False, global_fallback
 
     With `create_db`, a PostgreSQL database that does not exist yet is created.
     """
+    if database_url.startswith("sqlite") and sqlite3.sqlite_version_info < MIN_SQLITE:
+        raise ConfigError(
+            f"SQLite {'.'.join(map(str, MIN_SQLITE))} or newer is needed (generated columns); this Python's "
+            f"sqlite3 module has {sqlite3.sqlite_version}: use PostgreSQL or a Python built with a newer SQLite"
+        )
     try:
         await _open(database_url, global_fallback)
     except _MissingDatabase:

@@ -37,7 +37,7 @@ from graphql import FieldNode
 from strawberry.types.nodes import SelectedField
 from tortoise.connection import get_connection
 
-from casehub.access import PERSON_COLUMNS
+from casehub.access import PERSON_FIELDS
 from casehub.domain import EventType
 from casehub.schema.execution import FinishedJSON
 
@@ -247,7 +247,7 @@ def _row(pairs: Sequence[tuple[str, str]]) -> str:
 @lru_cache(maxsize=64)
 def _recipients_sql(key: RecipientKey, by_id_number: bool = False) -> str:
     """Each person of `$1` (ids; or, `by_id_number`, the one with that number, with its row of
-    `access.PERSON_COLUMNS` first) as the answer's JSON, and whether the ordinary path must answer."""
+    `access.PERSON_FIELDS` first) as the answer's JSON, and whether the ordinary path must answer."""
     columns: list[tuple[str, str]] = []
     laterals: list[str] = []
     ordinary = ["false"]
@@ -264,7 +264,7 @@ def _recipients_sql(key: RecipientKey, by_id_number: bool = False) -> str:
             ordinary.append(f"en{n}.ordinary")
         else:
             columns.append((response_key, RECIPIENT_FIELDS[name]))
-    person = "".join(f"p.{column}, " for column in PERSON_COLUMNS.split(", ")) if by_id_number else "p.id, "
+    person = "".join(f"p.{column}, " for column in PERSON_FIELDS) if by_id_number else "p.id, "
     where = "p.id_number = $1" if by_id_number else "p.id = ANY($1::int[])"
     return (
         f"SELECT {person}to_json({_row(columns)})::text, {' OR '.join(ordinary)} "
@@ -290,7 +290,7 @@ def _entitlements_of_p(key: Any) -> str:
 
 async def recipient_by_id_number(number: str, key: RecipientKey) -> tuple[Any, FinishedJSON | None] | None:
     """The person with this ID number, for a viewer who sees every person and every entitlement (one
-    statement): their row of `access.PERSON_COLUMNS` and their answer as finished JSON, or None in its
+    statement): their row of `access.PERSON_FIELDS` and their answer as finished JSON, or None in its
     place where the ordinary path must answer; None when nobody has the number."""
     sql = _recipients_sql(key, by_id_number=True)
     arguments = [number, None] if "$2" in sql else [number]

@@ -144,10 +144,11 @@ def ordered_page(
     return query.order_by(f"{sign}sort_due", f"{sign}id").limit(limit), "sort_due"
 
 
-def sort_key(row: Person, annotation: str) -> list[Any]:
+def sort_key(row: tuple[Any, ...], annotation: str) -> list[Any]:
+    """The cursor key of a page row (`access.PERSON_FIELDS`, then the annotation)."""
     if not annotation:
-        return [row.id]
-    value = getattr(row, annotation)
+        return [row[0]]
+    value = row[len(access.PERSON_FIELDS)]
     if annotation == "sort_due" and not isinstance(value, dt.date):
         value = dt.date.fromisoformat(str(value))  # SQLite returns the coalesced date as text
-    return [value.isoformat() if isinstance(value, dt.date) else value, row.id]
+    return [value.isoformat() if isinstance(value, dt.date) else value, row[0]]

@@ -82,8 +82,9 @@ class RecipientQueries:
         page, annotation = filters.ordered_page(
             context.viewer, query, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1
         )
-        rows = await page
-        recipients = [Recipient.from_model(r) for r in rows]
+        # plain rows (`access.PERSON_FIELDS`, then the sort annotation): cheaper than a hundred models
+        rows = await page.values_list(*access.PERSON_FIELDS, *([annotation] if annotation else []))
+        recipients = [Recipient.from_row(r[: len(access.PERSON_FIELDS)]) for r in rows]
         selections = _node_selections(info)
         written = await written_by_sql(info, recipients[:first], selections)
         await prefetch(info, [r for r in recipients[:first] if r.id not in written], selections)

@@ -83,7 +83,7 @@ class Recipient(relay.Node):
 
     @classmethod
     def from_row(cls, row: Any) -> Recipient:
-        """From a model or a plain row of `access.PERSON_COLUMNS`."""
+        """From a model or a plain row of `access.PERSON_FIELDS`."""
         if isinstance(row, Person):
             return cls.from_model(row)
         person_id, name, sex, id_number, phone, birth_date, village_id = row

@@ -89,9 +89,11 @@ def under_callgrind(argv: list[str]) -> None:
     env = dict(os.environ, CASEHUB_CALLGRIND_OUT=str(out))
     cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
            sys.executable, "-m", "bench.cpu", *argv]
-    done = subprocess.run(cmd, env=env, stderr=subprocess.DEVNULL)
+    done = subprocess.run(cmd, env=env, stderr=subprocess.PIPE, text=True)
     for dump in VAR.glob(f"callgrind.{os.getpid()}*"):
         dump.unlink()
+    if done.returncode:  # the run's own error (an unmigrated database, say), without valgrind's "==pid==" lines
+        print("\n".join(line for line in done.stderr.splitlines() if not line.startswith("==")), file=sys.stderr)
     raise SystemExit(done.returncode)
 
 

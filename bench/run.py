@@ -222,6 +222,14 @@ class Backends:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.sched_setaffinity(pid, {core})
 
+    async def keep_pinned(self, core: int, every: float = 0.05) -> None:
+        """Pin, again and again, until cancelled: a backend opened mid-round (a pool that closed its idle
+        connections between rounds grows back under load, as node-postgres's does after 10 s) joins
+        the server's core at once instead of running free on the load generator's."""
+        while True:
+            await self.pin(core)
+            await asyncio.sleep(every)
+
     async def cpu(self) -> dict[int, float]:
         return {pid: cpu_seconds(pid) for pid in await self.pids()}
 
@@ -255,8 +263,14 @@ async def measure_round(server: Server, proc: Process, backends: Backends, reque
         load(server, requests, concurrency, opts.warmup, opts.max_ops)  # caches, pools, prepared statements
     await backends.pin(SERVER_CORE)
     app_before = cpu_seconds(proc.popen.pid) + sum(cpu_seconds(c) for c in _children(proc.popen.pid))
-    db_before = await backends.cpu()
-    result = load(server, requests, concurrency, opts.seconds, opts.max_ops)
+    db_before = await backends.cpu()  # a backend born during the round counts from zero
+    pinning = asyncio.create_task(backends.keep_pinned(SERVER_CORE))
+    try:
+        result = await asyncio.to_thread(load, server, requests, concurrency, opts.seconds, opts.max_ops)
+    finally:
+        pinning.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pinning
     app_after = cpu_seconds(proc.popen.pid) + sum(cpu_seconds(c) for c in _children(proc.popen.pid))
     db_after = await backends.cpu()
     result["app_cpu"] = app_after - app_before

@@ -40,7 +40,7 @@ class Documents:
 
 
 class DocumentCache(SchemaExtension):
-    """Parse and validate through `Documents`; the limits' rules are added to strawberry's own."""
+    """Parse and validate through `Documents`, with its rules: the same set `CasehubSchema.execute` uses."""
 
     def __init__(self, documents: Documents) -> None:
         self.documents = documents
@@ -48,7 +48,7 @@ class DocumentCache(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         context = self.execution_context
         context.parse_options["max_tokens"] = self.documents.max_tokens
-        context.validation_rules = (*context.validation_rules, *self.documents.rules)
+        context.validation_rules = self.documents.all_rules  # strawberry's own (GraphQL's) and the limits'
         yield
 
     def on_parse(self) -> Iterator[None]:

@@ -26,7 +26,7 @@ from tortoise import Tortoise
 from tortoise.connection import get_connection
 
 from casehub import db
-from casehub.auth import AuthError
+from casehub.auth import AuthError, Viewer
 from casehub.casework.alerts import AlertHub
 from casehub.config import Settings
 from casehub.schema import build_schema
@@ -66,7 +66,8 @@ class CasehubGraphQL(OfflineGraphQL):
 
         The same answers as strawberry's `run` for such a request (its `process_result`, the schema's
         `execute`, the same 400s), built once: strawberry makes a sub-response, a request adapter and a
-        transport lookup for every request, whatever it holds.
+        transport lookup for every request, whatever it holds. An operation with a plan
+        (`schema/plans.py`) is answered by it where it can be.
         """
         headers = request.headers
         if request.method != "POST" or _media_type(headers.get("content-type", "")) != "application/json":
@@ -83,10 +84,17 @@ class CasehubGraphQL(OfflineGraphQL):
             raise HTTPException(400, "The GraphQL operation's `variables` must be an object or null, if provided.")
         if not isinstance(extensions, dict | None):
             raise HTTPException(400, "The GraphQL operation's `extensions` must be an object or null, if provided.")
-        context = await self.get_context(request)
+        viewer = None
+        operation_name = data.get("operationName")
+        plan = self.schema.plans.find(query, operation_name, variables)
+        if plan is not None:
+            answered, viewer = await plan.answer(self.settings, headers.get("authorization"), variables)
+            if answered is not None:
+                return Response(self.encode_json({"data": answered}), media_type="application/json")
+        context = await self.get_context(request, viewer=viewer)
         try:
             result = await self.schema.execute(
-                query, variable_values=variables, context_value=context, operation_name=data.get("operationName"),
+                query, variable_values=variables, context_value=context, operation_name=operation_name,
                 allowed_operation_types=_POSTED_OPERATIONS, operation_extensions=extensions,
             )  # fmt: skip
         except CannotGetOperationTypeError as exc:
@@ -97,8 +105,9 @@ class CasehubGraphQL(OfflineGraphQL):
             raise HTTPException(400, "No GraphQL query found in the request") from exc
         return Response(self.encode_json(await self.process_result(request, result)), media_type="application/json")
 
-    async def get_context(self, request, response=None) -> Context:  # type: ignore[override]
-        context = await Context.build(request, self.settings)
+    async def get_context(self, request, response=None, viewer: Viewer | None = None) -> Context:  # type: ignore[override]
+        """`viewer`: the account already read for this request (by a plan), not read again."""
+        context = Context(request, self.settings, viewer) if viewer else await Context.build(request, self.settings)
         context.alerts = self.alerts
         context.json_out = isinstance(request, Request)  # answered by `encode_json` (a WebSocket is not a Request)
         return context

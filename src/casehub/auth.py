@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import jwt
 from tortoise.connection import get_connection
@@ -114,10 +115,19 @@ def _verify(settings: Settings, token: str) -> tuple[int, float]:
 
 # Every request reads the account (a changed or deactivated account takes effect at once): one
 # hand-written statement, since building the equivalent ORM query costs more than running it.
-_VIEWER_SQL = (
-    "SELECT s.id, s.username, s.role, r.code, s.region_id, s.unit_id FROM staff s "
-    "LEFT JOIN region r ON r.id = s.region_id WHERE s.id = {p} AND s.active"
-)
+# `schema/plans.py` reads it within the statement that answers a whole operation.
+VIEWER_COLUMNS = "s.id, s.username, s.role, r.code, s.region_id, s.unit_id"
+VIEWER_FROM = "staff s LEFT JOIN region r ON r.id = s.region_id"
+_VIEWER_SQL = f"SELECT {VIEWER_COLUMNS} FROM {VIEWER_FROM} WHERE s.id = {{p}} AND s.active"
+
+
+def viewer_of_row(row: Any) -> Viewer:
+    """The viewer from a row of `VIEWER_COLUMNS`."""
+    staff_id, username, role, region_code, region_id, unit_id = row
+    return Viewer(
+        staff_id=staff_id, username=username, role=Role(role), region_code=region_code, region_id=region_id,
+        unit_id=unit_id,
+    )  # fmt: skip
 
 
 async def viewer_for_staff(staff_id: int) -> Viewer:
@@ -126,18 +136,20 @@ async def viewer_for_staff(staff_id: int) -> Viewer:
     _, rows = await connection.execute_query(_VIEWER_SQL.format(p=placeholder), [staff_id])
     if not rows:
         raise AuthError("the access token names no active staff account")
-    staff_id, username, role, region_code, region_id, unit_id = tuple(rows[0])
-    return Viewer(
-        staff_id=staff_id, username=username, role=Role(role), region_code=region_code, region_id=region_id,
-        unit_id=unit_id,
-    )
+    return viewer_of_row(tuple(rows[0]))
 
 
-async def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer | None:
-    """None when no token is sent; a bad token is an error, never silently anonymous."""
+def staff_id_from_authorization(settings: Settings, header: str | None) -> int | None:
+    """The staff id of a valid bearer token; None when no token is sent, an error for a bad one."""
     if not header:
         return None
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         raise AuthError("send the access token as `Authorization: Bearer <token>`")
-    return await viewer_for_staff(decode_token(settings, token.strip()))
+    return decode_token(settings, token.strip())
+
+
+async def viewer_from_authorization(settings: Settings, header: str | None) -> Viewer | None:
+    """None when no token is sent; a bad token is an error, never silently anonymous."""
+    staff_id = staff_id_from_authorization(settings, header)
+    return None if staff_id is None else await viewer_for_staff(staff_id)

@@ -6,12 +6,15 @@ with explicit ID numbers so tests (and docs/API.md's examples) can name them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import httpx
 import pytest
 from strawberry import relay
+from tortoise.connection import get_connection
 
 from casehub.app import create_app
 from casehub.cases import refresh_states
@@ -124,6 +127,29 @@ async def build_world(client: httpx.AsyncClient) -> World:
         for role, code in SCOPES.items()
     }  # fmt: skip
     return World(client, regions, units, staff)
+
+
+_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """Every SQL statement sent through tortoise's client while the block runs."""
+    conn = get_connection("default")
+    seen: list[str] = []
+    for name in _METHODS:
+        original = getattr(conn, name)
+
+        async def counting(sql, *args, _original=original, **kwargs):
+            seen.append(sql)
+            return await _original(sql, *args, **kwargs)
+
+        setattr(conn, name, counting)
+    try:
+        yield seen
+    finally:
+        for name in _METHODS:
+            delattr(conn, name)  # back to the class's method
 
 
 @pytest.fixture

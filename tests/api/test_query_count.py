@@ -3,15 +3,11 @@ whatever its size (DataLoaders and set-based queries), counted at the database c
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-from collections.abc import Iterator
-
-from tortoise.connection import get_connection
 
 from casehub.domain import Channel, EventType, KeyGroup, Role
 from casehub.models import Event, KeyGroupFact
-from tests.api.conftest import ADMIN
+from tests.api.conftest import ADMIN, statements
 
 PAGE = """
 query ($first: Int!, $filter: RecipientFilterInput, $order: RecipientOrderInput) {
@@ -30,29 +26,6 @@ query ($first: Int!, $filter: RecipientFilterInput, $order: RecipientOrderInput)
   }
 }
 """
-_METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many", "execute_script")
-
-
-@contextlib.contextmanager
-def statements() -> Iterator[list[str]]:
-    """Every SQL statement sent through tortoise's client while the block runs."""
-    conn = get_connection("default")
-    seen: list[str] = []
-    for name in _METHODS:
-        original = getattr(conn, name)
-
-        async def counting(sql, *args, _original=original, **kwargs):
-            seen.append(sql)
-            return await _original(sql, *args, **kwargs)
-
-        setattr(conn, name, counting)
-    try:
-        yield seen
-    finally:
-        for name in _METHODS:
-            delattr(conn, name)  # back to the class's method
-
-
 async def seed(world, count: int) -> None:
     """`count` recipients, each with 12 events (a retraction among them), a state, some key-group facts."""
     people = [await world.recipient("532922101001" if i % 2 else "532922101002", unit="A1" if i % 5 == 0 else None)

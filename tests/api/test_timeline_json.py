@@ -15,9 +15,10 @@ import pytest
 from casehub.domain import EventType, Role, Scheme
 from casehub.models import Entitlement
 from casehub.schema import json_sql
+from casehub.schema.plans import Plans
 from casehub.schema.recipients import types as recipient_types
 from tests import factories
-from tests.api.conftest import ADMIN, event
+from tests.api.conftest import ADMIN, event, statements
 
 DOCUMENTS = [
     "{ recipients(first: 10) { edges { node { name timeline { id type occurredOn recordedAt sourceAdapter "
@@ -85,6 +86,7 @@ async def test_same_answer_as_the_ordinary_path(world, timelines, monkeypatch, d
 
 
 def switch_off_whole_recipients(monkeypatch) -> None:
+    monkeypatch.setattr(Plans, "find", lambda self, *request: None)
     monkeypatch.setattr(json_sql, "recipient_key", lambda fields, last_of: None)
     monkeypatch.setattr(recipient_types, "_RECIPIENT_KEYS", {})  # keys remembered per document field
 
@@ -102,31 +104,27 @@ SINGLE = [
 @pytest.mark.parametrize("who", ["plain", "numbers", "nobody"])
 async def test_a_single_recipient_in_one_statement_is_the_ordinary_answer(world, timelines, monkeypatch, document,
                                                                          who, migrated_database):  # fmt: skip
-    """`recipient(idNumber:)` written whole by PostgreSQL for a county-wide viewer: the same answer as the
-    ordinary path, for a plain person, a person whose events hold numbers (the ordinary path masks them)
-    and a number nobody has."""
+    """`recipient(idNumber:)` written whole by PostgreSQL for a county-wide viewer — by a plan (the account and
+    the answer in one statement, `schema/plans.py`) or by the resolver after the account read — is the ordinary
+    path's answer, for a plain person, a person whose events hold numbers (the ordinary path masks them) and a
+    number nobody has."""
     plain, numbers = timelines
     number = {"plain": plain.id_number, "numbers": numbers.id_number, "nobody": "11010519491231002X"}[who]
     variables = {"id": number, "n": 1} if "$n" in document else {"id": number}
-    statements = []
-    one_statement = json_sql.recipient_by_id_number
-
-    async def spy(number, key):
-        statements.append(await one_statement(number, key))
-        return statements[-1]
-
-    monkeypatch.setattr(json_sql, "recipient_by_id_number", spy)
-    written, raw = await answer(world, document, **variables)
-    if migrated_database.startswith("postgres") and "fragment" not in document:
-        assert len(statements) == 1  # the person and the answer in one statement
-        assert (statements[0] is None) == (who == "nobody")
-        assert who != "plain" or statements[0][1] is not None  # written by PostgreSQL
-    else:
-        assert not statements  # SQLite, or a selection SQL does not write: looked up the ordinary way
+    written_whole = migrated_database.startswith("postgres") and "fragment" not in document and who != "numbers"
+    with statements() as by_plan:
+        written, raw = await answer(world, document, **variables)
+    if written_whole:
+        assert len(by_plan) == (2 if "$n" in document else 1)  # a variable in the selection: no plan
     assert numbers.id_number.encode() not in raw and b"13812345678" not in raw
+    monkeypatch.setattr(Plans, "find", lambda self, *request: None)
+    with statements() as by_resolver:
+        resolved, _ = await answer(world, document, **variables)
+    if written_whole:
+        assert len(by_resolver) == 2  # the account, then the person and the answer
     switch_off_whole_recipients(monkeypatch)
     ordinary, _ = await answer(world, document, **variables)
-    assert written == ordinary
+    assert written == resolved == ordinary
 
 
 @pytest.mark.parametrize("role", [Role.UNIT_HANDLER, Role.VILLAGE_ASSISTANT, Role.TOWNSHIP_STAFF])

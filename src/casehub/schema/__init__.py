@@ -41,6 +41,7 @@ from casehub.schema.notices.queries import NoticeQueries
 from casehub.schema.payroll.mutations import PayrollMutations
 from casehub.schema.payroll.queries import PayrollQueries
 from casehub.schema.permissions import has
+from casehub.schema.plans import Plans
 from casehub.schema.recipients.queries import RecipientQueries
 from casehub.schema.referrals.queries import ReferralQueries
 from casehub.schema.regions.queries import RegionQueries
@@ -116,6 +117,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     )  # fmt: skip
     documents.schema = schema._schema
     schema.documents = documents
+    schema.plans = Plans(documents, maxsize=DOCUMENT_CACHE_SIZE)
     shorten_resolvers(schema)
     return schema
 
@@ -132,6 +134,7 @@ class MaskInternalErrors(MaskErrors):
 
 class CasehubSchema(strawberry.Schema):
     documents: Documents  # set by build_schema
+    plans: Plans  # set by build_schema
     _masking = MaskInternalErrors(should_mask_error=_is_internal)
 
     def process_errors(self, errors: list[GraphQLError], execution_context=None) -> None:

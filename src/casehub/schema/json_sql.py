@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -38,7 +39,8 @@ from strawberry.types.nodes import SelectedField
 from tortoise.connection import get_connection
 
 from casehub.access import PERSON_FIELDS
-from casehub.domain import EventType
+from casehub.auth import VIEWER_COLUMNS, VIEWER_FROM
+from casehub.domain import EventType, Role
 from casehub.schema.execution import FinishedJSON
 
 _NAME = re.compile(r"^[_A-Za-z][_0-9A-Za-z]*$")
@@ -245,9 +247,10 @@ def _row(pairs: Sequence[tuple[str, str]]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _recipients_sql(key: RecipientKey, by_id_number: bool = False) -> str:
+def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "true") -> str:
     """Each person of `$1` (ids; or, `by_id_number`, the one with that number, with its row of
-    `access.PERSON_FIELDS` first) as the answer's JSON, and whether the ordinary path must answer."""
+    `access.PERSON_FIELDS` first) as the answer's JSON, and whether the ordinary path must answer.
+    `gate`: a condition on the enclosing statement under which anything is read at all."""
     columns: list[tuple[str, str]] = []
     laterals: list[str] = []
     ordinary = ["false"]
@@ -268,7 +271,7 @@ def _recipients_sql(key: RecipientKey, by_id_number: bool = False) -> str:
     where = "p.id_number = $1" if by_id_number else "p.id = ANY($1::int[])"
     return (
         f"SELECT {person}to_json({_row(columns)})::text, {' OR '.join(ordinary)} "
-        f"FROM person p {' '.join(laterals)} WHERE {where}"
+        f"FROM person p {' '.join(laterals)} WHERE {where} AND {gate}"
     )
 
 
@@ -299,6 +302,48 @@ async def recipient_by_id_number(number: str, key: RecipientKey) -> tuple[Any, F
         return None
     *person, text, ordinary = rows[0]
     return person, None if ordinary else FinishedJSON(orjson.Fragment(text))
+
+
+@lru_cache(maxsize=64)
+def _viewer_and_recipient_sql(key: RecipientKey, roles: tuple[Role, ...]) -> str:
+    """The account of `$2` or `$3` (`auth.VIEWER_COLUMNS`) and, only when its role is one of `roles`,
+    `_recipients_sql(key, by_id_number=True)` for the number `$1` (NULLs when nobody has it)."""
+    assert all(_NAME.match(role.value) for role in roles)
+    gate = f"s.role IN ({', '.join(repr(role.value) for role in roles)})"
+    recipient = _recipients_sql(key, by_id_number=True, gate=gate)
+    staff = "$3" if "$2" in recipient else "$2"  # $2, when present, limits entitlements to a unit: NULL here
+    # OFFSET 0 keeps the subquery whole, so the gate is a one-time filter: for another role nothing is read
+    return (
+        f"SELECT {VIEWER_COLUMNS}, x.* FROM {VIEWER_FROM} LEFT JOIN LATERAL ({recipient} OFFSET 0) x ON true "
+        f"WHERE s.id = {staff} AND s.active"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountAndRecipient:
+    account: tuple  # the active account's row of `auth.VIEWER_COLUMNS`
+    read: bool  # whether the recipient was looked up (the account's role is one of those asked for)
+    found: bool  # someone has the number
+    answer: FinishedJSON | None  # their answer; None where the ordinary path must answer (or nobody)
+
+
+async def account_and_recipient(
+    staff_id: int, number: str, key: RecipientKey, roles: tuple[Role, ...]
+) -> AccountAndRecipient | None:
+    """`recipient(idNumber:)` whole and the viewer's account in one statement (`schema/plans.py`); the
+    recipient is read only for `roles`, who see every person and every entitlement. None without an
+    active account."""
+    sql = _viewer_and_recipient_sql(key, roles)
+    arguments = [number, None, staff_id] if "$3" in sql else [number, staff_id]
+    _, rows = await get_connection("default").execute_query(sql, arguments)
+    if not rows:
+        return None
+    row = tuple(rows[0])
+    account, person_id, text, ordinary = row[:6], row[6], row[-2], row[-1]
+    read = Role(account[2]) in roles
+    found = read and person_id is not None
+    answer = FinishedJSON(orjson.Fragment(text)) if found and not ordinary else None
+    return AccountAndRecipient(account, read, found, answer)
 
 
 async def recipients(person_ids: list[int], key: RecipientKey, unit_id: int | None) -> dict[int, FinishedJSON]:

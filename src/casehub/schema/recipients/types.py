@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from types import SimpleNamespace
 from typing import Any
 
 import strawberry
-from graphql import FragmentSpreadNode, Node, VariableNode
+from graphql import FieldNode, FragmentSpreadNode, Node, VariableNode
 from strawberry import relay
-from strawberry.types.nodes import SelectedField
+from strawberry.types.nodes import SelectedField, convert_selections
 
 from casehub import access
 from casehub.domain import Role
@@ -314,6 +315,15 @@ def _recipient_key(info: strawberry.Info) -> json_sql.RecipientKey | None:
             _RECIPIENT_KEYS.clear()
         _RECIPIENT_KEYS[id(nodes[0])] = (nodes[0], key)
     return key
+
+
+def key_of_field_node(node: FieldNode, fragments: dict[str, Any]) -> json_sql.RecipientKey | None:
+    """`_recipient_key` for a `recipient` field node before execution (a plan, `schema/plans.py`): None
+    also when a variable could change the key."""
+    if _uses_variables(node.selection_set, fragments):
+        return None
+    outside_execution = SimpleNamespace(fragments=fragments, variable_values={})  # what convert_selections reads
+    return json_sql.recipient_key(convert_selections(outside_execution, [node])[0].selections, _timeline_last)
 
 
 def _uses_variables(node: Any, fragments: dict[str, Any]) -> bool:

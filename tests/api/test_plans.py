@@ -1,0 +1,162 @@
+"""Plans (`schema/plans.py`): a `recipient(idNumber:)` operation answered by one statement, exactly as
+execution answers it — and everything a plan cannot answer exactly handed to execution unchanged."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from casehub.domain import Role
+from casehub.schema import build_schema
+from casehub.schema.plans import Plans, recipient_plan
+from tests import factories
+from tests.api.conftest import ADMIN, statements
+
+LOOKUP = "query Look($n: String!) { recipient(idNumber: $n) { id name sex idNumber phone } }"
+ALIASED = "query($n: String!) { who: recipient(idNumber: $n) { __typename n: name entitlements { scheme } } }"
+TWO_OPERATIONS = LOOKUP + " query Other { viewer { username } }"
+
+
+def plan_of(document: str, operation_name: str | None = None):
+    return recipient_plan(build_schema().documents.parse(document), operation_name)
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        LOOKUP,
+        ALIASED,
+        '{ recipient(idNumber: "11010519491231002X") { id timeline(last: 5) { id type payload corrects { id } } } }',
+        "query($n: String!) { recipient(idNumber: $n) { timeline { id recordedAt } "
+        "entitlements { state { status } } } }",
+    ],
+)
+def test_a_recipient_lookup_written_whole_by_sql_has_a_plan(document):
+    plan = plan_of(document)
+    assert plan is not None
+    assert plan.response_key == ("who" if "who:" in document else "recipient")
+    assert (plan.variable, plan.id_number) == ((None, "11010519491231002X") if '"' in document else ("n", None))
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "mutation { recordCertification(input: {}) { clientMutationId } }",
+        'query($n: String!) { recipient(idNumber: $n) { id } viewer { username } }',  # two root fields
+        'query($n: String!) { recipient(idNumber: $n) @include(if: true) { id } }',  # a directive
+        'query($n: String!) @cached { recipient(idNumber: $n) { id } }',
+        'query($n: String!) { recipient(idNumber: $n) { id age } }',  # a field SQL does not write
+        'query($n: String!) { recipient(idNumber: $n) { ...R } } fragment R on Recipient { id }',
+        'query($n: String!, $k: Int!) { recipient(idNumber: $n) { timeline(last: $k) { id } } }',  # a variable below
+        'query($n: String! = "11010519491231002X") { recipient(idNumber: $n) { id } }',  # a default
+        '{ recipient(idNumber: "11010519491231002X") { timeline(asOf: "2025-01-01") { id } } }',
+        "{ viewer { username } }",
+    ],
+)
+def test_anything_else_has_none(document):
+    assert plan_of(document) is None
+
+
+def test_a_plan_is_made_per_operation():
+    assert plan_of(TWO_OPERATIONS, "Look") is not None
+    assert plan_of(TWO_OPERATIONS, "Other") is None
+    assert plan_of(TWO_OPERATIONS) is None  # which one is ambiguous: execution says so
+
+
+def test_documents_that_fail_validation_or_carry_nul_have_no_plan():
+    plans = Plans(build_schema().documents, maxsize=8)
+    assert plans.find("query($n: String!) { recipient(idNumber: $n) { nope } }", None, {"n": "x"}) is None
+    assert plans.find("{ recipient(idNumber: ", None, None) is None
+    assert plans.find(LOOKUP, None, {"n": "1", "other": "a\x00b"}) is None
+    assert plans.find(LOOKUP, ["Look"], {"n": "1"}) is None  # an operation name that is no name
+    assert plans.find(LOOKUP, None, {"n": "1"}) is not None
+
+
+async def ask(world, role: Role | None, document: str, variables: dict | None, operation_name: str | None = None):
+    """The raw answer (keys in order) and the SQL statements it took."""
+    headers = factories.bearer(world.staff[role]) if role is not None else {}
+    body = {"query": document, "variables": variables, "operationName": operation_name}
+    with statements() as seen:
+        response = await world.client.post("/graphql", json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    return json.loads(response.content, object_pairs_hook=list), seen
+
+
+async def without_plans(monkeypatch, world, *request):
+    with monkeypatch.context() as patched:
+        patched.setattr(Plans, "find", lambda self, *args: None)
+        answer, _ = await ask(world, *request)
+    return answer
+
+
+@pytest.mark.parametrize("document", [LOOKUP, ALIASED, TWO_OPERATIONS])
+@pytest.mark.parametrize("role", [ADMIN, Role.COUNTY_STAFF, Role.INVESTIGATOR, Role.AUDITOR])
+async def test_county_wide_readers_get_executions_answer_in_one_statement(world, monkeypatch, document, role,
+                                                                          migrated_database):  # fmt: skip
+    person = await world.recipient(name="甲")
+    for number in (person.id_number, "11010519491231002X"):  # someone, and nobody
+        request = (role, document, {"n": number}, "Look" if document is TWO_OPERATIONS else None)
+        planned, seen = await ask(world, *request)
+        assert "errors" not in dict(planned), planned
+        assert planned == await without_plans(monkeypatch, world, *request)
+        if migrated_database.startswith("postgres"):
+            assert len(seen) == 1 and "FROM staff s" in seen[0]  # the account and the answer together
+
+
+async def test_a_number_written_in_the_document(world, monkeypatch, migrated_database):
+    person = await world.recipient(name="乙")
+    document = f'{{ recipient(idNumber: " {person.id_number}") {{ name idNumber }} }}'  # spaces are stripped
+    planned, seen = await ask(world, ADMIN, document, None)
+    assert dict(dict(planned)["data"])["recipient"][0] == ("name", "乙")
+    assert planned == await without_plans(monkeypatch, world, ADMIN, document, None)
+    assert len(seen) == (1 if migrated_database.startswith("postgres") else 2)
+
+
+@pytest.mark.parametrize("role", [Role.TOWNSHIP_STAFF, Role.VILLAGE_ASSISTANT, Role.UNIT_HANDLER])
+async def test_scoped_viewers_are_answered_by_execution_with_the_account_read_once(world, monkeypatch, role):
+    inside = await world.recipient(name="丙", unit="A1")
+    outside = await world.recipient(village="532922102001", name="丁")
+    for person in (inside, outside):
+        planned, seen = await ask(world, role, LOOKUP, {"n": person.id_number})
+        assert planned == await without_plans(monkeypatch, world, role, LOOKUP, {"n": person.id_number})
+        assert sum("FROM staff s" in sql for sql in seen) == 1
+
+
+async def test_a_reader_without_read_cases_gets_executions_error(world, monkeypatch):
+    planned, _ = await ask(world, Role.IMPORT_SERVICE, LOOKUP, {"n": "11010519491231002X"})
+    assert "READ_CASES" in dict(planned)["errors"][0][0][1]
+    assert planned == await without_plans(monkeypatch, world, Role.IMPORT_SERVICE, LOOKUP, {"n": "11010519491231002X"})
+
+
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {"n": "110105194912310021"},  # a wrong check digit
+        {"n": "not a number"},
+        {"n": 110105194912310021},  # not a string
+        {"n": None},
+        {},
+        None,
+    ],
+)
+async def test_bad_variables_get_executions_errors(world, monkeypatch, variables):
+    planned, _ = await ask(world, ADMIN, LOOKUP, variables)
+    assert "errors" in dict(planned)
+    assert planned == await without_plans(monkeypatch, world, ADMIN, LOOKUP, variables)
+
+
+async def test_no_token_a_bad_token_and_a_deactivated_account_get_executions_errors(world, monkeypatch):
+    variables = {"n": "11010519491231002X"}
+    planned, seen = await ask(world, None, LOOKUP, variables)
+    assert planned == await without_plans(monkeypatch, world, None, LOOKUP, variables) and not seen
+    body = {"query": LOOKUP, "variables": variables}
+    bad = await world.client.post("/graphql", json=body, headers={"Authorization": "Bearer nonsense"})
+    assert "not valid" in bad.json()["errors"][0]["message"]
+    member = world.staff[Role.COUNTY_STAFF]
+    assert "errors" not in dict((await ask(world, Role.COUNTY_STAFF, LOOKUP, variables))[0])
+    member.active = False
+    await member.save()
+    planned, _ = await ask(world, Role.COUNTY_STAFF, LOOKUP, variables)
+    assert "no active staff account" in dict(planned)["errors"][0][0][1]
+    assert planned == await without_plans(monkeypatch, world, Role.COUNTY_STAFF, LOOKUP, variables)

@@ -109,9 +109,6 @@ class Plans:
             return None
         return recipient_plan(document, operation_name)
 
-    def clear(self) -> None:
-        self._plan.cache_clear()
-
 
 def recipient_plan(document: DocumentNode, operation_name: str | None) -> RecipientPlan | None:
     """The plan of a (valid) document's operation, or None when execution must answer it."""

@@ -71,18 +71,36 @@ def persons(viewer: Viewer) -> QuerySet[Person]:
     if viewer.role in COUNTY_WIDE:
         return Person.all()
     if viewer.role is Role.UNIT_HANDLER:
-        managed = Entitlement.filter(unit_id=viewer.unit_id).values_list("person_id", flat=True)
+        managed = entitlements(viewer).values_list("person_id", flat=True)
         return Person.filter(id__in=Subquery(managed))
     if viewer.region_code is None:
-        return Person.filter(id__lt=0)  # a regional role without a region sees nothing
+        return _nothing(Person.all())  # a regional role without a region sees nothing
     if viewer.role is Role.VILLAGE_ASSISTANT:
         return Person.filter(village_id=viewer.region_id)
     return Person.filter(village__code__startswith=viewer.region_code)
 
 
+def person_scope_sql(role: Role) -> str:
+    """`persons` for a viewer of this role, as an SQL condition on a person `p` and the viewer's account
+    `s` with its region `r` (`auth.VIEWER_FROM`), for statements that read the account and the answer
+    together (`schema/plans.py`); tests/api/test_access_sql.py checks that both agree for every role."""
+    if role in COUNTY_WIDE:
+        return "true"
+    if role is Role.UNIT_HANDLER:
+        return "EXISTS (SELECT 1 FROM entitlement m WHERE m.person_id = p.id AND m.unit_id = s.unit_id)"
+    if role is Role.VILLAGE_ASSISTANT:
+        return "p.village_id = s.region_id"  # no region: NULL, nobody
+    return "EXISTS (SELECT 1 FROM region v WHERE v.id = p.village_id AND starts_with(v.code, r.code))"
+
+
+def unit_scope_sql(role: Role) -> str:
+    """The unit `entitlements` limits a viewer of this role to, as SQL on the account `s` (NULL: none)."""
+    return "s.unit_id" if role is Role.UNIT_HANDLER else "NULL"
+
+
 def entitlements(viewer: Viewer) -> QuerySet[Entitlement]:
     if viewer.role is Role.UNIT_HANDLER:
-        return Entitlement.filter(unit_id=viewer.unit_id)
+        return _units(Entitlement.all(), viewer)
     if viewer.role in COUNTY_WIDE:
         return Entitlement.all()
     return Entitlement.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
@@ -99,7 +117,7 @@ def entitlement_states(viewer: Viewer) -> QuerySet[EntitlementState]:
     if viewer.role in COUNTY_WIDE:
         return EntitlementState.all()
     if viewer.role is Role.UNIT_HANDLER:
-        return EntitlementState.filter(entitlement__unit_id=viewer.unit_id)
+        return _units(EntitlementState.all(), viewer, "entitlement__unit_id")
     return EntitlementState.filter(person_id__in=Subquery(persons(viewer).values_list("id", flat=True)))
 
 
@@ -198,11 +216,17 @@ def _nothing(query: QuerySet) -> QuerySet:
     return query.filter(id__lt=0)
 
 
+def _units(query: QuerySet, viewer: Viewer, field: str = "unit_id") -> QuerySet:
+    """A unit handler's rows: their unit's. Without a unit, none (`unit_id=None` would mean "IS NULL":
+    every row of no unit)."""
+    return _nothing(query) if viewer.unit_id is None else query.filter(**{field: viewer.unit_id})
+
+
 def death_reports(viewer: Viewer) -> QuerySet[DeathReport]:
     if viewer.role in COUNTY_WIDE:
         return DeathReport.all()
     if viewer.role is Role.UNIT_HANDLER:
-        return DeathReport.filter(unit_id=viewer.unit_id)
+        return _units(DeathReport.all(), viewer)
     if viewer.region_code is None:
         return _nothing(DeathReport.all())
     return DeathReport.filter(region__code__startswith=viewer.region_code)

@@ -13,7 +13,8 @@ import datetime as dt
 import jwt
 import pytest
 
-from casehub.auth import ALGORITHM, AUDIENCE, ISSUER, PERMISSIONS, Permission
+from casehub import access
+from casehub.auth import ALGORITHM, AUDIENCE, ISSUER, PERMISSIONS, Permission, viewer_for_staff
 from casehub.domain import DependantRole, EventType, Role, Scheme
 from casehub.models import AuditEntry, Entitlement, Event
 from casehub.schema import build_schema
@@ -164,6 +165,21 @@ async def test_unit_handler_sees_only_their_units_entitlements(scoped):
     assert [e["scheme"] for e in node["assessment"]["entitlements"]] == ["WORK_INJURY_LONG_TERM"]
     dashboard = await world.ok(Role.UNIT_HANDLER, DASHBOARD)
     assert dashboard["dashboard"]["total"]["recipients"] == 1
+
+
+async def test_a_unit_handler_without_a_unit_sees_nothing(scoped):
+    """Not every row of no unit: `unit_id = None` in a filter means IS NULL (found by tests/api/test_access_sql.py)."""
+    world, people, _ = scoped
+    member = world.staff[Role.UNIT_HANDLER]
+    member.unit = None
+    await member.save()
+    assert (await world.ok(Role.UNIT_HANDLER, LIST))["recipients"]["totalCount"] == 0
+    for person in people.values():
+        assert (await world.ok(Role.UNIT_HANDLER, ONE, n=person.id_number))["recipient"] is None
+    assert (await world.ok(Role.UNIT_HANDLER, DASHBOARD))["dashboard"]["total"]["recipients"] == 0
+    viewer = await viewer_for_staff(member.id)
+    assert not await access.entitlement_states(viewer).count()
+    assert not await access.death_reports(viewer).count()
 
 
 # --- writes ----------------------------------------------------------------------------------------

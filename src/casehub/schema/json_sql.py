@@ -38,7 +38,7 @@ from graphql import FieldNode
 from strawberry.types.nodes import SelectedField
 from tortoise.connection import get_connection
 
-from casehub.access import PERSON_FIELDS
+from casehub.access import PERSON_FIELDS, person_scope_sql, unit_scope_sql
 from casehub.auth import VIEWER_COLUMNS, VIEWER_FROM
 from casehub.domain import EventType, Role
 from casehub.schema.execution import FinishedJSON
@@ -247,10 +247,10 @@ def _row(pairs: Sequence[tuple[str, str]]) -> str:
 
 
 @lru_cache(maxsize=64)
-def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "true") -> str:
+def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "true", unit: str = "$2::int") -> str:
     """Each person of `$1` (ids; or, `by_id_number`, the one with that number, with its row of
     `access.PERSON_FIELDS` first) as the answer's JSON, and whether the ordinary path must answer.
-    `gate`: a condition on the enclosing statement under which anything is read at all."""
+    `gate`: a further condition on the person; `unit`: the one unit whose entitlements are shown (NULL: all)."""
     columns: list[tuple[str, str]] = []
     laterals: list[str] = []
     ordinary = ["false"]
@@ -262,7 +262,7 @@ def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "
             columns.append((response_key, f"t{n}.events"))
             ordinary.append(f"t{n}.ordinary")
         elif name == "entitlements":
-            laterals.append(f"CROSS JOIN LATERAL ({_entitlements_of_p(sub)}) en{n}")
+            laterals.append(f"CROSS JOIN LATERAL ({_entitlements_of_p(sub, unit)}) en{n}")
             columns.append((response_key, f"en{n}.items"))
             ordinary.append(f"en{n}.ordinary")
         else:
@@ -275,7 +275,7 @@ def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "
     )
 
 
-def _entitlements_of_p(key: Any) -> str:
+def _entitlements_of_p(key: Any, unit: str) -> str:
     pairs = []
     for response_key, name, sub in key:
         if name == "state":
@@ -287,7 +287,7 @@ def _entitlements_of_p(key: Any) -> str:
         SELECT coalesce(json_agg({_row(pairs)} ORDER BY en.id), '[]'::json) AS items,
                coalesce(bool_or({_INT_RANGE}), false) AS ordinary
         FROM entitlement en LEFT JOIN entitlement_state st ON st.entitlement_id = en.id
-        WHERE en.person_id = p.id AND ($2::int IS NULL OR en.unit_id = $2::int)
+        WHERE en.person_id = p.id AND ({unit} IS NULL OR en.unit_id = {unit})
     """
 
 
@@ -305,45 +305,41 @@ async def recipient_by_id_number(number: str, key: RecipientKey) -> tuple[Any, F
 
 
 @lru_cache(maxsize=64)
-def _viewer_and_recipient_sql(key: RecipientKey, roles: tuple[Role, ...]) -> str:
-    """The account of `$2` or `$3` (`auth.VIEWER_COLUMNS`) and, only when its role is one of `roles`,
-    `_recipients_sql(key, by_id_number=True)` for the number `$1` (NULLs when nobody has it)."""
-    assert all(_NAME.match(role.value) for role in roles)
-    gate = f"s.role IN ({', '.join(repr(role.value) for role in roles)})"
-    recipient = _recipients_sql(key, by_id_number=True, gate=gate)
-    staff = "$3" if "$2" in recipient else "$2"  # $2, when present, limits entitlements to a unit: NULL here
-    # OFFSET 0 keeps the subquery whole, so the gate is a one-time filter: for another role nothing is read
+def _account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> str:
+    """The active account of `$2` (`auth.VIEWER_COLUMNS`) and, when its role is one of `readers`, the
+    person with the number `$1` whom it may see, written as `_recipients_sql(key, by_id_number=True)`
+    writes them (NULLs for nobody), scoped as `access.persons` and `access.entitlements` scope."""
+    assert all(_NAME.match(role.value) for role in readers)
+    scopes = " OR ".join(f"(s.role = '{role.value}' AND {person_scope_sql(role)})" for role in readers)
+    units = " ".join(f"WHEN '{role.value}' THEN {unit_scope_sql(role)}" for role in readers)
+    recipient = _recipients_sql(key, by_id_number=True, gate=f"({scopes})", unit=f"(CASE s.role {units} END)::int")
+    assert "$2" not in recipient
     return (
-        f"SELECT {VIEWER_COLUMNS}, x.* FROM {VIEWER_FROM} LEFT JOIN LATERAL ({recipient} OFFSET 0) x ON true "
-        f"WHERE s.id = {staff} AND s.active"
+        f"SELECT {VIEWER_COLUMNS}, x.* FROM {VIEWER_FROM} LEFT JOIN LATERAL ({recipient}) x ON true "
+        "WHERE s.id = $2 AND s.active"
     )
 
 
 @dataclass(frozen=True, slots=True)
 class AccountAndRecipient:
     account: tuple  # the active account's row of `auth.VIEWER_COLUMNS`
-    read: bool  # whether the recipient was looked up (the account's role is one of those asked for)
-    found: bool  # someone has the number
+    found: bool  # someone it may see has the number (always False for a role not among the readers)
     answer: FinishedJSON | None  # their answer; None where the ordinary path must answer (or nobody)
 
 
 async def account_and_recipient(
-    staff_id: int, number: str, key: RecipientKey, roles: tuple[Role, ...]
+    staff_id: int, number: str, key: RecipientKey, readers: tuple[Role, ...]
 ) -> AccountAndRecipient | None:
-    """`recipient(idNumber:)` whole and the viewer's account in one statement (`schema/plans.py`); the
-    recipient is read only for `roles`, who see every person and every entitlement. None without an
-    active account."""
-    sql = _viewer_and_recipient_sql(key, roles)
-    arguments = [number, None, staff_id] if "$3" in sql else [number, staff_id]
-    _, rows = await get_connection("default").execute_query(sql, arguments)
+    """`recipient(idNumber:)` whole and the viewer's account in one statement (`schema/plans.py`); None
+    without an active account."""
+    sql = _account_and_recipient_sql(key, readers)
+    _, rows = await get_connection("default").execute_query(sql, [number, staff_id])
     if not rows:
         return None
     row = tuple(rows[0])
     account, person_id, text, ordinary = row[:6], row[6], row[-2], row[-1]
-    read = Role(account[2]) in roles
-    found = read and person_id is not None
-    answer = FinishedJSON(orjson.Fragment(text)) if found and not ordinary else None
-    return AccountAndRecipient(account, read, found, answer)
+    found = person_id is not None
+    return AccountAndRecipient(account, found, FinishedJSON(orjson.Fragment(text)) if found and not ordinary else None)
 
 
 async def recipients(person_ids: list[int], key: RecipientKey, unit_id: int | None) -> dict[int, FinishedJSON]:

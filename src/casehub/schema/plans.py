@@ -4,14 +4,16 @@ Looking one recipient up by ID number is the commonest request there is (a windo
 visit, an app result checked by hand), and for it graphql-core's execution set-up and the viewer's
 account read cost more than the answer. A document whose operation is only `recipient(idNumber:)`
 with a selection PostgreSQL can write whole (`json_sql.recipient_key`) gets a plan: **one statement**
-reads the viewer's account (still on every request, so a deactivated account stops at once) and,
-gated in SQL on that account's role, the recipient's answer as JSON.
+reads the viewer's account (still on every request, so a deactivated account stops at once) and the
+recipient's answer as JSON, scoped in SQL by that account's role and region or unit as
+`access.persons` scopes (`access.person_scope_sql`).
 
-A plan answers only what it can answer exactly as execution would: a county-wide viewer with
-`READ_CASES`, a valid ID number, a person whose answer SQL can write (or nobody). Anything else —
-no or a bad token, no active account, another role, a malformed number, a person the ordinary path
-must mask — goes the ordinary way (`CasehubSchema.execute`) with the same request, so every error
-and every masked answer is the ordinary path's; an account already read is handed on, not read again.
+A plan answers only what it can answer exactly as execution would: a viewer with `READ_CASES`, a
+valid ID number, a person whose answer SQL can write (or nobody the viewer may see). Anything else —
+no or a bad token, no active account, a role without `READ_CASES`, a malformed number, a person the
+ordinary path must mask — goes the ordinary way (`CasehubSchema.execute`) with the same request, so
+every error and every masked answer is the ordinary path's; an account already read is handed on,
+not read again.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ from graphql import (
     get_operation_ast,
 )
 
-from casehub import access
 from casehub.auth import PERMISSIONS, Permission, Viewer, staff_id_from_authorization, viewer_of_row
 from casehub.config import Settings
+from casehub.domain import Role
 from casehub.errors import CasehubError
 from casehub.idnumber import parse_id_number
 from casehub.schema import json_sql
@@ -42,10 +44,8 @@ from casehub.schema.loaders import postgres
 from casehub.schema.recipients.types import key_of_field_node
 from casehub.schema.text_guard import nul_refusal
 
-# who may ask `recipient` (its permission class) and see every person and entitlement (`access.persons`)
-WHOLE_COUNTY_READERS = tuple(
-    sorted(role for role in access.COUNTY_WIDE if Permission.READ_CASES in PERMISSIONS[role])
-)
+# who may ask `recipient` (its permission class); what each sees is `access.persons`, in SQL
+READERS = tuple(sorted(role for role in Role if Permission.READ_CASES in PERMISSIONS[role]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,12 +71,14 @@ class RecipientPlan:
             return None, None  # the ordinary path reports it
         if staff_id is None:
             return None, None
-        found = await json_sql.account_and_recipient(staff_id, number, self.key, WHOLE_COUNTY_READERS)
+        found = await json_sql.account_and_recipient(staff_id, number, self.key, READERS)
         if found is None:
             return None, None  # no active account: the ordinary path reports it
         viewer = viewer_of_row(found.account)
-        if found.read and not found.found:
-            return {self.response_key: None}, viewer
+        if not viewer.can(Permission.READ_CASES):
+            return None, viewer  # the ordinary path refuses
+        if not found.found:
+            return {self.response_key: None}, viewer  # nobody, or nobody this viewer may see
         if found.answer is None:
             return None, viewer
         return {self.response_key: found.answer.fragment}, viewer

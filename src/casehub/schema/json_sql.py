@@ -314,8 +314,9 @@ def _account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> 
     units = " ".join(f"WHEN '{role.value}' THEN {unit_scope_sql(role)}" for role in readers)
     recipient = _recipients_sql(key, by_id_number=True, gate=f"({scopes})", unit=f"(CASE s.role {units} END)::int")
     assert "$2" not in recipient
+    # OFFSET 0 keeps the subquery whole: the scope filters the person before anything is written
     return (
-        f"SELECT {VIEWER_COLUMNS}, x.* FROM {VIEWER_FROM} LEFT JOIN LATERAL ({recipient}) x ON true "
+        f"SELECT {VIEWER_COLUMNS}, x.* FROM {VIEWER_FROM} LEFT JOIN LATERAL ({recipient} OFFSET 0) x ON true "
         "WHERE s.id = $2 AND s.active"
     )
 

@@ -111,11 +111,10 @@ def demo(
 def serve(
     host: Annotated[str | None, typer.Option(help="address to bind (CASEHUB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (CASEHUB_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="processes, one per core (CASEHUB_WORKERS)")] = None,
 ) -> None:
     """Serve the GraphQL API (and GraphiQL outside production) with uvicorn."""
     import uvicorn
-
-    from casehub.app import create_app
 
     settings = Settings.from_env()
 
@@ -129,8 +128,11 @@ def serve(
     if token:
         console.print(f"GraphiQL: {address}\nheaders for the demo county admin (development only):")
         console.print(f'{{"Authorization": "Bearer {token}"}}', highlight=False, soft_wrap=True)
+    # each worker process builds its app from the same environment (`create_app` reads the settings)
     uvicorn.run(
-        create_app(settings),
+        "casehub.app:create_app",
+        factory=True,
+        workers=workers or settings.workers,
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",

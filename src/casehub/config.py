@@ -54,6 +54,7 @@ class Settings:
     policy_dir: Path | None = None  # CASEHUB_POLICY_DIR: extra policy versions
     host: str = "127.0.0.1"
     port: int = 8000
+    workers: int = 1  # CASEHUB_WORKERS: `casehub serve` processes, one per core the service may use
     disabled_plugins: tuple[str, ...] = ()  # CASEHUB_DISABLE_PLUGINS: comma-separated plugin names
     reminder_outbox: Path | None = None  # CASEHUB_REMINDER_OUTBOX: folder for the reminder outbox (XLSX)
 
@@ -69,6 +70,9 @@ class Settings:
         port = env.get("CASEHUB_PORT", "8000")
         if not port.isdigit():
             raise ConfigError(f"CASEHUB_PORT {port!r} must be a port number")
+        workers = env.get("CASEHUB_WORKERS", "1")
+        if not workers.isdigit() or int(workers) < 1:
+            raise ConfigError(f"CASEHUB_WORKERS {workers!r} must be a number of processes, 1 or more")
         settings = cls(
             database_url=normalize_database_url(env.get("CASEHUB_DATABASE_URL", DEFAULT_DATABASE_URL)),
             env=env.get("CASEHUB_ENV", "development"),
@@ -76,6 +80,7 @@ class Settings:
             policy_dir=Path(policy_dir) if policy_dir else None,
             host=env.get("CASEHUB_HOST", "127.0.0.1"),
             port=int(port),
+            workers=int(workers),
             disabled_plugins=tuple(n.strip() for n in env.get("CASEHUB_DISABLE_PLUGINS", "").split(",") if n.strip()),
             reminder_outbox=Path(outbox) if outbox else None,
         )

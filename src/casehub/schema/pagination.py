@@ -27,10 +27,17 @@ class PageInfo:
     end_cursor: str | None
 
 
+def _edge_cursor(root: Edge) -> str:
+    """Encoded when asked for: most pages are read without their edges' cursors."""
+    return encode_cursor(root.order, root.key)
+
+
 @strawberry.type
 class Edge(Generic[NodeT]):
-    cursor: str
+    cursor: str = strawberry.field(resolver=_edge_cursor)
     node: NodeT
+    order: strawberry.Private[str]
+    key: strawberry.Private[Sequence[Any]]
 
 
 @strawberry.type
@@ -68,9 +75,9 @@ def connection(
 ) -> Connection[NodeT]:
     """Build a page from `first + 1` fetched rows: the extra row only says a next page exists."""
     page, page_keys = nodes[:first], keys[:first]
-    edges = [Edge(cursor=encode_cursor(order, k), node=n) for n, k in zip(page, page_keys, strict=True)]
+    edges = [Edge(order=order, key=k, node=n) for n, k in zip(page, page_keys, strict=True)]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=len(nodes) > first, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(has_next_page=len(nodes) > first, end_cursor=_edge_cursor(edges[-1]) if edges else None),
         total_count=total_count,
     )

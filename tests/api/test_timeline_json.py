@@ -40,6 +40,8 @@ DOCUMENTS = [
     "state { status } } timeline(last: 2) { id type payload corrects { id } } } } } }",
     "{ recipients(first: 10) { edges { node { n: name e: entitlements { i: id s: state { st: status } } "
     "all: timeline { id } t: timeline(last: 1) { recordedAt } } } } }",
+    "{ recipients(first: 10) { edges { node { village { __typename id code name level } place: village { name } "
+    "entitlements { state { status lastCertifiedOn nextDue overdueFrom remindOn asOf } } } } } }",
     # not for SQL whole (a field it does not write): the ordinary path, timelines still by SQL
     "{ recipients(first: 10) { edges { node { name age timeline { id } } } } }",
 ]
@@ -70,6 +72,7 @@ async def timelines(world):
         numbers, EventType.CERTIFIED, day, key=f"form:{numbers.id_number}", channel="ONSITE_PAPER",
         informant="13812345678",
     )  # fmt: skip
+    await world.refresh(plain, numbers)  # states with their dates
     return plain, numbers
 
 
@@ -97,6 +100,8 @@ SINGLE = [
     "payload corrects { id } } entitlements { id scheme startMonth monthlyAmountFen state { status } } } }",
     "query($id: String!, $n: Int!) { recipient(idNumber: $id) { name timeline(last: $n) { id recordedAt } } }",
     "query($id: String!) { recipient(idNumber: $id) { ...R } } fragment R on Recipient { name idNumber }",
+    "query($id: String!) { recipient(idNumber: $id) { name village { id code name level } entitlements { scheme "
+    "state { status nextDue overdueFrom lastCertifiedOn } } } }",
 ]
 
 
@@ -167,3 +172,21 @@ async def test_a_village_assistant_sees_only_their_village_in_sql_too(world, tim
     response = await world.client.post("/graphql", json={"query": DOCUMENTS[0]}, headers=headers)
     names = [e["node"]["name"] for e in response.json()["data"]["recipients"]["edges"]]
     assert "丙" not in names and "甲" in names
+
+
+async def test_villages_and_state_dates_are_written_by_sql(world, timelines, monkeypatch, migrated_database):
+    """The page of DOCUMENTS with `village` and the state's dates comes whole out of PostgreSQL."""
+    written = []
+    whole = json_sql.recipients
+
+    async def spy(person_ids, key, unit_id):
+        written.append(await whole(person_ids, key, unit_id))
+        return written[-1]
+
+    monkeypatch.setattr(json_sql, "recipients", spy)
+    body, _ = await answer(world, next(d for d in DOCUMENTS if "nextDue" in d))
+    nodes = [dict(dict(edge)["node"]) for edge in dict(dict(dict(body)["data"])["recipients"])["edges"]]
+    assert {dict(node["village"])["code"] for node in nodes} == {"532922101001"}
+    assert any(dict(dict(e)["state"])["nextDue"] for node in nodes for e in node["entitlements"])
+    if migrated_database.startswith("postgres"):
+        assert written and len(written[0]) == len(nodes)  # no event text selected: every person

@@ -1,8 +1,9 @@
 """Answers written by PostgreSQL: one query returns a page's recipients, or their timelines, as the answer's JSON.
 
 For a page of recipients whose selection holds only fields PostgreSQL can write as strawberry would
-(`RECIPIENT_FIELDS`, `entitlements` with `ENTITLEMENT_FIELDS` and `state { status }`, `timeline`
-with `FIELDS`: stored scalars, relay ids, masked numbers, `corrects { id }`), the list resolver asks
+(`RECIPIENT_FIELDS`, `village` with `REGION_FIELDS`, `entitlements` with `ENTITLEMENT_FIELDS` and
+`state` with `STATE_FIELDS` (the status and its dates), `timeline` with `FIELDS`: stored scalars,
+relay ids, masked numbers, `corrects { id }`), the list resolver asks
 for each recipient already in the answer's shape — keys in selection order, aliases applied, ids as
 relay global ids, dates and times as `isoformat()` writes them — and hands the executor
 `FinishedJSON`, placed in the answer untouched and written out by orjson as it is. When only the
@@ -178,17 +179,33 @@ ENTITLEMENT_FIELDS = {
     "monthlyAmountFen": "en.monthly_amount_fen",
     "dependantRole": "en.dependant_role",
 }
-STATE_FIELDS = {"__typename": "'EntitlementState'", "status": "st.status"}
+STATE_FIELDS = {
+    "__typename": "'EntitlementState'",
+    "status": "st.status",
+    "lastCertifiedOn": "to_char(st.last_certified_on, 'YYYY-MM-DD')",
+    "nextDue": "to_char(st.next_due, 'YYYY-MM-DD')",
+    "overdueFrom": "to_char(st.overdue_from, 'YYYY-MM-DD')",
+    "remindOn": "to_char(st.remind_on, 'YYYY-MM-DD')",
+    "asOf": "to_char(st.as_of, 'YYYY-MM-DD')",
+}
+# Region field -> SQL on `v` (the recipient's village)
+REGION_FIELDS = {
+    "__typename": "'Region'",
+    "id": _global_id("Region", "v.id"),
+    "code": "v.code",
+    "name": "v.name",
+    "level": "v.level",
+}
 _INT_RANGE = "en.monthly_amount_fen NOT BETWEEN -2147483648 AND 2147483647"  # GraphQL Int: the ordinary path errs
 # (response key, field name, sub-key): sub-key None for a scalar, the entitlement or state key, or (last, timeline key)
 RecipientKey = tuple[tuple[str, str, Any], ...]
 
 
 def _check_names() -> None:
-    from casehub.domain import DependantRole, Scheme
+    from casehub.domain import DependantRole, RegionLevel, Scheme
     from casehub.engine.results import EntitlementStatus
 
-    for kind in (Scheme, DependantRole, EntitlementStatus):
+    for kind in (Scheme, DependantRole, EntitlementStatus, RegionLevel):
         assert all(t.name == t.value for t in kind), f"{kind.__name__}: SQL writes the stored value as the name"
 
 
@@ -216,6 +233,11 @@ def recipient_key(fields: Sequence[Any], last_of: Any) -> RecipientKey | None:
             if entitlements is None:
                 return None
             key.append((response_key, name, entitlements))
+        elif name == "village" and not field.arguments:
+            village = _sub_key(field.selections, REGION_FIELDS, {})
+            if village is None:
+                return None
+            key.append((response_key, name, village))
         elif name in RECIPIENT_FIELDS and not field.arguments and not field.selections:
             key.append((response_key, name, None))
         else:
@@ -265,6 +287,9 @@ def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "
             laterals.append(f"CROSS JOIN LATERAL ({_entitlements_of_p(sub, unit)}) en{n}")
             columns.append((response_key, f"en{n}.items"))
             ordinary.append(f"en{n}.ordinary")
+        elif name == "village":
+            village = _row([(k, REGION_FIELDS[n]) for k, n, _ in sub])
+            columns.append((response_key, f"(SELECT {village} FROM region v WHERE v.id = p.village_id)"))
         else:
             columns.append((response_key, RECIPIENT_FIELDS[name]))
     person = "".join(f"p.{column}, " for column in PERSON_FIELDS) if by_id_number else "p.id, "

@@ -329,8 +329,7 @@ async def recipient_by_id_number(number: str, key: RecipientKey) -> tuple[Any, F
     return person, None if ordinary else FinishedJSON(orjson.Fragment(text))
 
 
-@lru_cache(maxsize=64)
-def _account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> str:
+def account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> str:
     """The active account of `$2` (`auth.VIEWER_COLUMNS`) and, when its role is one of `readers`, the
     person with the number `$1` whom it may see, written as `_recipients_sql(key, by_id_number=True)`
     writes them (NULLs for nobody), scoped as `access.persons` and `access.entitlements` scope."""
@@ -353,12 +352,9 @@ class AccountAndRecipient:
     answer: FinishedJSON | None  # their answer; None where the ordinary path must answer (or nobody)
 
 
-async def account_and_recipient(
-    staff_id: int, number: str, key: RecipientKey, readers: tuple[Role, ...]
-) -> AccountAndRecipient | None:
-    """`recipient(idNumber:)` whole and the viewer's account in one statement (`schema/plans.py`); None
-    without an active account."""
-    sql = _account_and_recipient_sql(key, readers)
+async def account_and_recipient(sql: str, staff_id: int, number: str) -> AccountAndRecipient | None:
+    """`recipient(idNumber:)` whole and the viewer's account in one statement (`schema/plans.py`,
+    `account_and_recipient_sql`); None without an active account."""
     _, rows = await get_connection("default").execute_query(sql, [number, staff_id])
     if not rows:
         return None

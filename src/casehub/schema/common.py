@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import orjson
 import strawberry
@@ -15,6 +15,9 @@ from strawberry.relay.types import GlobalIDValueError
 from casehub.clock import SHANGHAI
 from casehub.errors import ValidationError, ValidationErrors
 from casehub.idnumber import mask_id_number, mask_phone
+
+if TYPE_CHECKING:
+    from casehub.schema.recipients.types import Recipient
 
 MAX_INPUT_LIST = 100  # the cap on every list argument; documented in docs/API.md
 MAX_EVIDENCE = 20  # evidence references per event
@@ -141,3 +144,14 @@ async def load_nodes(loader: Any, node_ids: Iterable[str], build: Callable[[Any]
     wanted = [k for k in keys if k is not None]
     found = dict(zip(wanted, await loader.load_many(wanted), strict=True))
     return [build(found[k]) if k is not None and found.get(k) is not None else None for k in keys]
+
+
+async def recipient_of(
+    root: Any, info: strawberry.Info
+) -> Annotated[Recipient, strawberry.lazy("casehub.schema.recipients.types")] | None:
+    """The recipient a row belongs to (its `person_id`), through the viewer's scoped loader: one
+    resolver for every type that points at a person (entitlements, timeline events)."""
+    from casehub.schema.recipients.types import Recipient
+
+    row = await info.context.loaders.person.load(root.person_id)
+    return Recipient.from_model(row) if row else None

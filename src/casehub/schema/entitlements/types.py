@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import strawberry
 from strawberry import relay
@@ -34,7 +34,7 @@ from casehub.errors import ValidationError
 from casehub.models import EmployerUnit as UnitModel
 from casehub.models import Entitlement as EntitlementModel
 from casehub.models import EntitlementState as StateModel
-from casehub.schema.common import aware, load_nodes
+from casehub.schema.common import aware, load_nodes, recipient_of
 from casehub.schema.enums import (
     BackPayOutcomeEnum,
     DependantRoleEnum,
@@ -48,9 +48,6 @@ from casehub.schema.enums import (
 from casehub.schema.loaders import MISSING, loaded
 from casehub.schema.regions.types import Region
 from casehub.schema.timeline.types import TimelineEvent
-
-if TYPE_CHECKING:
-    from casehub.schema.recipients.types import Recipient
 
 MAX_DECISION_MONTHS = 120  # months per `decisions` call; documented in docs/API.md
 DEFAULT_DECISION_MONTHS = 12
@@ -330,14 +327,7 @@ class Entitlement(relay.Node):
             dependant_role=row.dependant_role, person_id=row.person_id, region_id=row.region_id, unit_id=row.unit_id,
         )  # fmt: skip
 
-    @strawberry.field
-    async def recipient(
-        self, info: strawberry.Info
-    ) -> Annotated[Recipient, strawberry.lazy("casehub.schema.recipients.types")] | None:
-        from casehub.schema.recipients.types import Recipient
-
-        row = await info.context.loaders.person.load(self.person_id)
-        return Recipient.from_model(row) if row else None
+    recipient = strawberry.field(resolver=recipient_of)
 
     @strawberry.field(description="The township or village that manages it.")
     async def region(self, info: strawberry.Info) -> Region:

@@ -19,13 +19,12 @@ from strawberry.scalars import JSON
 from casehub.domain import EventType
 from casehub.engine.timeline import MAX_CORRECTION_DEPTH
 from casehub.models import Event as EventModel
-from casehub.schema.common import load_nodes, mask_json, mask_text, masked_json_text
+from casehub.schema.common import load_nodes, mask_json, mask_text, masked_json_text, recipient_of
 from casehub.schema.enums import EventTypeEnum, RoleEnum, SchemeEnum
 from casehub.schema.loaders import MISSING, loaded
 
 if TYPE_CHECKING:
     from casehub.schema.entitlements.types import Entitlement
-    from casehub.schema.recipients.types import Recipient
 
 _EVENT_TYPES = {t.value: t for t in EventType}
 
@@ -112,14 +111,7 @@ class TimelineEvent(relay.Node):
             known_at=None,
         )
 
-    @strawberry.field
-    async def recipient(
-        self, info: strawberry.Info
-    ) -> Annotated[Recipient, strawberry.lazy("casehub.schema.recipients.types")] | None:
-        from casehub.schema.recipients.types import Recipient
-
-        row = await info.context.loaders.person.load(self.person_id)
-        return Recipient.from_model(row) if row else None
+    recipient = strawberry.field(resolver=recipient_of)
 
     @strawberry.field(description="The entitlement it concerns; null for person-level events such as a death.")
     async def entitlement(

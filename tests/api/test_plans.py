@@ -48,7 +48,7 @@ def test_a_recipient_lookup_written_whole_by_sql_has_a_plan(document):
         'query($n: String!) { recipient(idNumber: $n) { id } viewer { username } }',  # two root fields
         'query($n: String!) { recipient(idNumber: $n) @include(if: true) { id } }',  # a directive
         'query($n: String!) @cached { recipient(idNumber: $n) { id } }',
-        'query($n: String!) { recipient(idNumber: $n) { id age } }',  # a field SQL does not write
+        'query($n: String!) { recipient(idNumber: $n) { id keyGroups } }',  # a field SQL does not write
         'query($n: String!) { recipient(idNumber: $n) { ...R } } fragment R on Recipient { id }',
         'query($n: String!, $k: Int!) { recipient(idNumber: $n) { timeline(last: $k) { id } } }',  # a variable below
         'query($n: String! = "11010519491231002X") { recipient(idNumber: $n) { id } }',  # a default

@@ -11,12 +11,14 @@ import datetime as dt
 import json
 
 import pytest
+from tortoise.connection import get_connection
 
 from casehub.domain import EventType, Role, Scheme
 from casehub.models import Entitlement
 from casehub.schema import json_sql
 from casehub.schema.plans import Plans
 from casehub.schema.recipients import types as recipient_types
+from casehub.schema.recipients.types import age_on
 from tests import factories
 from tests.api.conftest import ADMIN, event, statements
 
@@ -40,10 +42,11 @@ DOCUMENTS = [
     "state { status } } timeline(last: 2) { id type payload corrects { id } } } } } }",
     "{ recipients(first: 10) { edges { node { n: name e: entitlements { i: id s: state { st: status } } "
     "all: timeline { id } t: timeline(last: 1) { recordedAt } } } } }",
-    "{ recipients(first: 10) { edges { node { village { __typename id code name level } place: village { name } "
+    "{ recipients(first: 10) { edges { node { age village { __typename id code name level } place: village { name } "
     "entitlements { state { status lastCertifiedOn nextDue overdueFrom remindOn asOf } } } } } }",
     # not for SQL whole (a field it does not write): the ordinary path, timelines still by SQL
-    "{ recipients(first: 10) { edges { node { name age timeline { id } } } } }",
+    "{ recipients(first: 10) { edges { node { name keyGroups timeline { id } } } } }",
+    '{ recipients(first: 10) { edges { node { age(asOf: "2030-02-28") timeline { id } } } } }',
 ]
 
 
@@ -100,7 +103,7 @@ SINGLE = [
     "payload corrects { id } } entitlements { id scheme startMonth monthlyAmountFen state { status } } } }",
     "query($id: String!, $n: Int!) { recipient(idNumber: $id) { name timeline(last: $n) { id recordedAt } } }",
     "query($id: String!) { recipient(idNumber: $id) { ...R } } fragment R on Recipient { name idNumber }",
-    "query($id: String!) { recipient(idNumber: $id) { name village { id code name level } entitlements { scheme "
+    "query($id: String!) { recipient(idNumber: $id) { name age village { id code name level } entitlements { scheme "
     "state { status nextDue overdueFrom lastCertifiedOn } } } }",
 ]
 
@@ -175,12 +178,12 @@ async def test_a_village_assistant_sees_only_their_village_in_sql_too(world, tim
 
 
 async def test_villages_and_state_dates_are_written_by_sql(world, timelines, monkeypatch, migrated_database):
-    """The page of DOCUMENTS with `village` and the state's dates comes whole out of PostgreSQL."""
+    """The page of DOCUMENTS with `age`, `village` and the state's dates comes whole out of PostgreSQL."""
     written = []
     whole = json_sql.recipients
 
-    async def spy(person_ids, key, unit_id):
-        written.append(await whole(person_ids, key, unit_id))
+    async def spy(*arguments):
+        written.append(await whole(*arguments))
         return written[-1]
 
     monkeypatch.setattr(json_sql, "recipients", spy)
@@ -190,3 +193,20 @@ async def test_villages_and_state_dates_are_written_by_sql(world, timelines, mon
     assert any(dict(dict(e)["state"])["nextDue"] for node in nodes for e in node["entitlements"])
     if migrated_database.startswith("postgres"):
         assert written and len(written[0]) == len(nodes)  # no event text selected: every person
+
+
+async def test_age_in_sql_is_age_on(db, migrated_database):
+    """`RECIPIENT_FIELDS["age"]` against `age_on` for birthdays around the turn of the year and on
+    29 February, on days before, on and after them, in leap and common years."""
+    if not migrated_database.startswith("postgres"):
+        pytest.skip("SQL-written answers are PostgreSQL's")
+    births = [dt.date(1952, 2, 29), dt.date(1950, 1, 1), dt.date(1950, 12, 31), dt.date(1960, 3, 1),
+              dt.date(1948, 2, 28)]  # fmt: skip
+    days = [dt.date(year, month, day) for year in (2024, 2025, 2028) for month, day in
+            ((1, 1), (2, 27), (2, 28), (3, 1), (12, 30), (12, 31))] + [dt.date(2024, 2, 29), dt.date(2028, 2, 29)]
+    expression = json_sql.RECIPIENT_FIELDS["age"].replace(":today", "$1").replace("p.birth_date", "$2::date")
+    connection = get_connection("default")
+    for birth in births:
+        for day in days:
+            _, rows = await connection.execute_query(f"SELECT {expression}", [day, birth])
+            assert rows[0][0] == age_on(birth, day), (birth, day)

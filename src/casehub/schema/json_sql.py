@@ -3,7 +3,7 @@
 For a page of recipients whose selection holds only fields PostgreSQL can write as strawberry would
 (`RECIPIENT_FIELDS`, `village` with `REGION_FIELDS`, `entitlements` with `ENTITLEMENT_FIELDS` and
 `state` with `STATE_FIELDS` (the status and its dates), `timeline` with `FIELDS`: stored scalars,
-relay ids, masked numbers, `corrects { id }`), the list resolver asks
+relay ids, masked numbers, the age on the request's day, `corrects { id }`), the list resolver asks
 for each recipient already in the answer's shape — keys in selection order, aliases applied, ids as
 relay global ids, dates and times as `isoformat()` writes them — and hands the executor
 `FinishedJSON`, placed in the answer untouched and written out by orjson as it is. When only the
@@ -28,6 +28,7 @@ the same order (`tests/api/test_timeline_json.py` compares both paths).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -120,11 +121,15 @@ def _just_id(selections: Sequence[Any]) -> bool:
     )  # fmt: skip
 
 
-def _sql(key: Key) -> str:
-    return f"""
+@lru_cache(maxsize=64)
+def _timelines(key: Key) -> Statement:
+    return Statement.of(
+        f"""
         SELECT p.id, t.events::text, t.ordinary
-        FROM unnest($1::int[]) AS p(id) CROSS JOIN LATERAL ({_timeline_of_p(key, "LIMIT $2")}) t
-    """
+        FROM unnest(:ids::int[]) AS p(id) CROSS JOIN LATERAL ({_timeline_of_p(key, "LIMIT :last")}) t
+        """,
+        ("ids", "last"),
+    )
 
 
 def _timeline_of_p(key: Key, limit: str) -> str:
@@ -151,7 +156,7 @@ def _timeline_of_p(key: Key, limit: str) -> str:
 async def timelines(person_ids: list[int], last: int | None, key: Key) -> dict[int, FinishedJSON | None]:
     """Each person's timeline (the last `last` events, or all) as finished JSON, or None where the
     ordinary path must answer. `person_ids` must already be those the viewer may see."""
-    _, rows = await get_connection("default").execute_query(_sql(key), [person_ids, last])
+    rows = await _timelines(key).rows(ids=person_ids, last=last)
     return {pid: None if ordinary else FinishedJSON(orjson.Fragment(text)) for pid, text, ordinary in rows}
 
 
@@ -168,6 +173,11 @@ RECIPIENT_FIELDS = {
         "CASE WHEN p.phone IS NULL OR p.phone = '' THEN p.phone "
         "WHEN length(p.phone) > 7 THEN left(p.phone, 3) || repeat('*', length(p.phone) - 7) || right(p.phone, 4) "
         "ELSE repeat('*', length(p.phone)) END"
+    ),
+    # `age_on(birth_date, today)`: completed years, a 29 February birthday counted from 1 March
+    "age": (
+        "(date_part('year', :today::date) - date_part('year', p.birth_date) "
+        "- (to_char(:today::date, 'MMDD') < to_char(p.birth_date, 'MMDD'))::int)::int"
     ),
 }
 # Entitlement field -> SQL on `en` (entitlement); `state { status }` on `st` (its entitlement_state)
@@ -263,16 +273,36 @@ def _sub_key(fields: Sequence[Any], scalars: dict[str, str], objects: dict[str, 
     return tuple(key) if key and all(_NAME.match(k) for k, _, _ in key) else None
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """Hand-written SQL whose parameters are written `:name`, numbered `$1`, `$2`, … in the order of
+    `names`, only those it holds (PostgreSQL refuses a parameter it cannot type because it is unused)."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, text: str, names: Sequence[str]) -> Statement:
+        used = tuple(name for name in names if re.search(rf"(?<!:):{name}\b", text))
+        for number, name in enumerate(used, start=1):
+            text = re.sub(rf"(?<!:):{name}\b", f"${number}", text)
+        return cls(text, used)
+
+    async def rows(self, **values: Any) -> list[Any]:
+        _, rows = await get_connection("default").execute_query(self.sql, [values[name] for name in self.names])
+        return rows
+
+
 def _row(pairs: Sequence[tuple[str, str]]) -> str:
     columns = ", ".join(f'{sql} AS "{response_key}"' for response_key, sql in pairs)
     return f"(SELECT r FROM (SELECT {columns}) r)"
 
 
-@lru_cache(maxsize=64)
-def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "true", unit: str = "$2::int") -> str:
-    """Each person of `$1` (ids; or, `by_id_number`, the one with that number, with its row of
-    `access.PERSON_FIELDS` first) as the answer's JSON, and whether the ordinary path must answer.
-    `gate`: a further condition on the person; `unit`: the one unit whose entitlements are shown (NULL: all)."""
+def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "true", unit: str = ":unit::int") -> str:
+    """Each person of `:ids` (or, `by_id_number`, the one with the number `:number`, with its row of
+    `access.PERSON_FIELDS` first) as the answer's JSON, and whether the ordinary path must answer; the
+    day is `:today`. `gate`: a further condition on the person; `unit`: the one unit whose
+    entitlements are shown (NULL: all)."""
     columns: list[tuple[str, str]] = []
     laterals: list[str] = []
     ordinary = ["false"]
@@ -293,7 +323,7 @@ def _recipients_sql(key: RecipientKey, by_id_number: bool = False, gate: str = "
         else:
             columns.append((response_key, RECIPIENT_FIELDS[name]))
     person = "".join(f"p.{column}, " for column in PERSON_FIELDS) if by_id_number else "p.id, "
-    where = "p.id_number = $1" if by_id_number else "p.id = ANY($1::int[])"
+    where = "p.id_number = :number" if by_id_number else "p.id = ANY(:ids::int[])"
     return (
         f"SELECT {person}to_json({_row(columns)})::text, {' OR '.join(ordinary)} "
         f"FROM person p {' '.join(laterals)} WHERE {where} AND {gate}"
@@ -316,32 +346,38 @@ def _entitlements_of_p(key: Any, unit: str) -> str:
     """
 
 
-async def recipient_by_id_number(number: str, key: RecipientKey) -> tuple[Any, FinishedJSON | None] | None:
+@lru_cache(maxsize=64)
+def _by_id_number(key: RecipientKey) -> Statement:
+    return Statement.of(_recipients_sql(key, by_id_number=True), ("number", "unit", "today"))
+
+
+async def recipient_by_id_number(
+    number: str, key: RecipientKey, today: dt.date
+) -> tuple[Any, FinishedJSON | None] | None:
     """The person with this ID number, for a viewer who sees every person and every entitlement (one
     statement): their row of `access.PERSON_FIELDS` and their answer as finished JSON, or None in its
     place where the ordinary path must answer; None when nobody has the number."""
-    sql = _recipients_sql(key, by_id_number=True)
-    arguments = [number, None] if "$2" in sql else [number]
-    _, rows = await get_connection("default").execute_query(sql, arguments)
+    rows = await _by_id_number(key).rows(number=number, unit=None, today=today)
     if not rows:
         return None
     *person, text, ordinary = rows[0]
     return person, None if ordinary else FinishedJSON(orjson.Fragment(text))
 
 
-def account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> str:
-    """The active account of `$2` (`auth.VIEWER_COLUMNS`) and, when its role is one of `readers`, the
-    person with the number `$1` whom it may see, written as `_recipients_sql(key, by_id_number=True)`
-    writes them (NULLs for nobody), scoped as `access.persons` and `access.entitlements` scope."""
+def account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> Statement:
+    """The active account of `:staff` (`auth.VIEWER_COLUMNS`) and, when its role is one of `readers`,
+    the person with the number `:number` whom it may see, written as `_recipients_sql(key,
+    by_id_number=True)` writes them (NULLs for nobody), scoped as `access.persons` and
+    `access.entitlements` scope."""
     assert all(_NAME.match(role.value) for role in readers)
     scopes = " OR ".join(f"(s.role = '{role.value}' AND {person_scope_sql(role)})" for role in readers)
     units = " ".join(f"WHEN '{role.value}' THEN {unit_scope_sql(role)}" for role in readers)
     recipient = _recipients_sql(key, by_id_number=True, gate=f"({scopes})", unit=f"(CASE s.role {units} END)::int")
-    assert "$2" not in recipient
     # OFFSET 0 keeps the subquery whole: the scope filters the person before anything is written
-    return (
+    return Statement.of(
         f"SELECT {VIEWER_COLUMNS}, x.* FROM {VIEWER_FROM} LEFT JOIN LATERAL ({recipient} OFFSET 0) x ON true "
-        "WHERE s.id = $2 AND s.active"
+        "WHERE s.id = :staff AND s.active",
+        ("number", "staff", "today"),
     )
 
 
@@ -352,10 +388,12 @@ class AccountAndRecipient:
     answer: FinishedJSON | None  # their answer; None where the ordinary path must answer (or nobody)
 
 
-async def account_and_recipient(sql: str, staff_id: int, number: str) -> AccountAndRecipient | None:
+async def account_and_recipient(
+    statement: Statement, staff_id: int, number: str, today: dt.date
+) -> AccountAndRecipient | None:
     """`recipient(idNumber:)` whole and the viewer's account in one statement (`schema/plans.py`,
     `account_and_recipient_sql`); None without an active account."""
-    _, rows = await get_connection("default").execute_query(sql, [number, staff_id])
+    rows = await statement.rows(number=number, staff=staff_id, today=today)
     if not rows:
         return None
     row = tuple(rows[0])
@@ -364,13 +402,19 @@ async def account_and_recipient(sql: str, staff_id: int, number: str) -> Account
     return AccountAndRecipient(account, found, FinishedJSON(orjson.Fragment(text)) if found and not ordinary else None)
 
 
-async def recipients(person_ids: list[int], key: RecipientKey, unit_id: int | None) -> dict[int, FinishedJSON]:
+@lru_cache(maxsize=64)
+def _page(key: RecipientKey) -> Statement:
+    return Statement.of(_recipients_sql(key), ("ids", "unit", "today"))
+
+
+async def recipients(
+    person_ids: list[int], key: RecipientKey, unit_id: int | None, today: dt.date
+) -> dict[int, FinishedJSON]:
     """The recipients PostgreSQL can write whole, as finished JSON (others are left out).
 
     `person_ids` must be those the viewer may see; `unit_id` limits entitlements to one unit's (a
-    unit handler's scope, `access.entitlements`); their states follow their entitlements'.
+    unit handler's scope, `access.entitlements`); their states follow their entitlements'. `today`:
+    the request's day (`age`).
     """
-    sql = _recipients_sql(key)
-    arguments = [person_ids, unit_id] if "$2" in sql else [person_ids]  # $2: entitlements only
-    _, rows = await get_connection("default").execute_query(sql, arguments)
+    rows = await _page(key).rows(ids=person_ids, unit=unit_id, today=today)
     return {pid: FinishedJSON(orjson.Fragment(text)) for pid, text, ordinary in rows if not ordinary}

@@ -34,6 +34,7 @@ from graphql import (
 )
 
 from casehub.auth import PERMISSIONS, Permission, Viewer, staff_id_from_authorization, viewer_of_row
+from casehub.clock import today
 from casehub.config import Settings
 from casehub.domain import Role
 from casehub.errors import CasehubError
@@ -55,7 +56,7 @@ class RecipientPlan:
     response_key: str
     id_number: str | None  # the number written in the document, or
     variable: str | None  # the variable holding it
-    sql: str  # `json_sql.account_and_recipient_sql` of the selection
+    statement: json_sql.Statement  # `json_sql.account_and_recipient_sql` of the selection
 
     async def answer(
         self, settings: Settings, authorization: str | None, variables: dict[str, Any] | None
@@ -71,7 +72,7 @@ class RecipientPlan:
             return None, None  # the ordinary path reports it
         if staff_id is None:
             return None, None
-        found = await json_sql.account_and_recipient(self.sql, staff_id, number)
+        found = await json_sql.account_and_recipient(self.statement, staff_id, number, today())
         if found is None:
             return None, None  # no active account: the ordinary path reports it
         viewer = viewer_of_row(found.account)
@@ -136,5 +137,5 @@ def recipient_plan(document: DocumentNode, operation_name: str | None) -> Recipi
     key = key_of_field_node(field, fragments)
     if key is None:
         return None
-    sql = json_sql.account_and_recipient_sql(key, READERS)
-    return RecipientPlan(field.alias.value if field.alias else "recipient", id_number, variable, sql)
+    statement = json_sql.account_and_recipient_sql(key, READERS)
+    return RecipientPlan(field.alias.value if field.alias else "recipient", id_number, variable, statement)

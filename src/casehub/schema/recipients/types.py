@@ -282,7 +282,7 @@ async def written_by_sql(info: strawberry.Info, recipients: list[Recipient], sel
         return {}
     viewer = info.context.viewer
     unit_id = viewer.unit_id if viewer.role is Role.UNIT_HANDLER else None  # access.entitlements
-    return await json_sql.recipients([r.id for r in recipients], key, unit_id)
+    return await json_sql.recipients([r.id for r in recipients], key, unit_id, info.context.today)
 
 
 async def written_by_sql_by_id_number(info: strawberry.Info, number: str) -> tuple[Any, Any] | None:
@@ -295,7 +295,7 @@ async def written_by_sql_by_id_number(info: strawberry.Info, number: str) -> tup
     key = _recipient_key(info)
     if key is None:
         return None
-    return await json_sql.recipient_by_id_number(number, key) or (None, None)
+    return await json_sql.recipient_by_id_number(number, key, info.context.today) or (None, None)
 
 
 _RECIPIENT_KEYS: dict[int, tuple[Any, json_sql.RecipientKey | None]] = {}

@@ -13,7 +13,7 @@ import pytest
 
 from casehub.cases import load_cases
 from casehub.demo import build_county, load_demo
-from casehub.demo.clock import add_months, add_years, age_on
+from casehub.demo.clock import add_months, add_years
 from casehub.demo.payroll import case_facts
 from casehub.demo.places import TOWNSHIPS, UNITS
 from casehub.domain import (
@@ -28,6 +28,7 @@ from casehub.domain import (
     Scheme,
     UnitKind,
 )
+from casehub.engine.months import age_on
 from casehub.errors import ValidationError
 from casehub.idnumber import parse_id_number
 from casehub.models import EmployerUnit, Entitlement, Event, PaymentLine, PayrollRun, Person, Region, Staff

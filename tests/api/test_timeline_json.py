@@ -14,11 +14,11 @@ import pytest
 from tortoise.connection import get_connection
 
 from casehub.domain import EventType, Role, Scheme
+from casehub.engine.months import age_on
 from casehub.models import Entitlement
 from casehub.schema import json_sql
 from casehub.schema.plans import Plans
 from casehub.schema.recipients import types as recipient_types
-from casehub.schema.recipients.types import age_on
 from tests import factories
 from tests.api.conftest import ADMIN, event, statements
 

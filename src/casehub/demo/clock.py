@@ -40,10 +40,6 @@ def next_month(day: dt.date) -> dt.date:
     return add_months(month_start(day), 1)
 
 
-def age_on(birth: dt.date, day: dt.date) -> int:
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def between(rng: random.Random, first: dt.date, last: dt.date) -> dt.date:
     """A uniformly drawn day in [first, last]; `first` when the range is empty."""
     span = (last - first).days

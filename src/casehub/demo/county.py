@@ -18,7 +18,6 @@ from casehub.demo.clock import (
     DAY,
     add_months,
     add_years,
-    age_on,
     between,
     local_fixed,
     month_start,
@@ -50,6 +49,7 @@ from casehub.demo.recipients import (
 from casehub.demo.rows import County, EntitlementRow, PersonRow, RegionRow, StaffRow, UnitRow
 from casehub.demo.timeline import TimelineWriter, number_events
 from casehub.domain import Channel, DependantChange, DependantRole, RegionLevel, Role, Scheme, UnitKind
+from casehub.engine.months import age_on
 from casehub.errors import ValidationError
 from casehub.idnumber import make_id_number
 from casehub.policy import Policy, default_policy

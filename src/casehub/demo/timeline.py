@@ -24,7 +24,6 @@ from casehub.demo.clock import (
     DAY,
     add_months,
     add_years,
-    age_on,
     between,
     local_fixed,
     local_midnight,
@@ -43,6 +42,7 @@ from casehub.domain import (
     Penalty,
     Scheme,
 )
+from casehub.engine.months import age_on
 from casehub.policy import Policy, default_policy
 
 E = EventType

@@ -55,3 +55,10 @@ def birthday(birth_date: dt.date, age: int) -> dt.date:
     if birth_date.month == 2 and birth_date.day == 29 and not calendar.isleap(year):
         return dt.date(year, 3, 1)
     return birth_date.replace(year=year)
+
+
+
+def age_on(birth_date: dt.date, day: dt.date) -> int:
+    """Completed years (周岁) on `day`; 29 February birthdays count from 1 March (`birthday`)."""
+    years = day.year - birth_date.year
+    return years if birthday(birth_date, years) <= day else years - 1

@@ -21,7 +21,7 @@ from casehub import access
 from casehub.domain import Role
 from casehub.engine import key_group_flags
 from casehub.engine.facts import PersonFacts
-from casehub.engine.months import birthday
+from casehub.engine.months import age_on
 from casehub.errors import ValidationError
 from casehub.idnumber import mask_id_number, mask_phone
 from casehub.models import Person
@@ -47,12 +47,6 @@ __all__ = [
     "SchemeEnum",
     "TimelineEvent",
 ]
-
-
-def age_on(birth_date: dt.date, day: dt.date) -> int:
-    """Completed years (周岁) on `day`; 29 February birthdays count from 1 March (engine.months.birthday)."""
-    years = day.year - birth_date.year
-    return years if birthday(birth_date, years) <= day else years - 1
 
 
 @strawberry.type

@@ -381,6 +381,9 @@ def account_and_recipient_sql(key: RecipientKey, readers: tuple[Role, ...]) -> S
     )
 
 
+_ACCOUNT_WIDTH = len(VIEWER_COLUMNS.split(", "))  # the account's columns, then the person's (id first)
+
+
 @dataclass(frozen=True, slots=True)
 class AccountAndRecipient:
     account: tuple  # the active account's row of `auth.VIEWER_COLUMNS`
@@ -397,7 +400,7 @@ async def account_and_recipient(
     if not rows:
         return None
     row = tuple(rows[0])
-    account, person_id, text, ordinary = row[:6], row[6], row[-2], row[-1]
+    account, person_id, text, ordinary = row[:_ACCOUNT_WIDTH], row[_ACCOUNT_WIDTH], row[-2], row[-1]
     found = person_id is not None
     return AccountAndRecipient(account, found, FinishedJSON(orjson.Fragment(text)) if found and not ordinary else None)
 

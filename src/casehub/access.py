@@ -82,15 +82,18 @@ def persons(viewer: Viewer) -> QuerySet[Person]:
 
 def person_scope_sql(role: Role) -> str:
     """`persons` for a viewer of this role, as an SQL condition on a person `p` and the viewer's account
-    `s` with its region `r` (`auth.VIEWER_FROM`), for statements that read the account and the answer
-    together (`schema/plans.py`); tests/api/test_access_sql.py checks that both agree for every role."""
+    `s` (a `staff` row), for statements that read the account and the answer together
+    (`schema/plans.py`); tests/api/test_access_sql.py checks that both agree for every role."""
     if role in COUNTY_WIDE:
         return "true"
     if role is Role.UNIT_HANDLER:
         return "EXISTS (SELECT 1 FROM entitlement m WHERE m.person_id = p.id AND m.unit_id = s.unit_id)"
     if role is Role.VILLAGE_ASSISTANT:
         return "p.village_id = s.region_id"  # no region: NULL, nobody
-    return "EXISTS (SELECT 1 FROM region v WHERE v.id = p.village_id AND starts_with(v.code, r.code))"
+    return (
+        "EXISTS (SELECT 1 FROM region v, region r "
+        "WHERE v.id = p.village_id AND r.id = s.region_id AND starts_with(v.code, r.code))"
+    )  # no region: no `r`, nobody
 
 
 def unit_scope_sql(role: Role) -> str:

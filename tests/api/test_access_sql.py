@@ -10,14 +10,14 @@ import pytest
 from tortoise.connection import get_connection
 
 from casehub import access
-from casehub.auth import VIEWER_FROM, viewer_for_staff
+from casehub.auth import viewer_for_staff
 from casehub.domain import Role, Scheme
 from casehub.models import Entitlement, Staff
 
 
 async def scoped_in_sql(staff_id: int, role: Role) -> tuple[set[int], set[int]]:
     sql = (
-        f"SELECT p.id, en.id FROM {VIEWER_FROM} CROSS JOIN person p LEFT JOIN entitlement en ON en.person_id = p.id "
+        "SELECT p.id, en.id FROM staff s CROSS JOIN person p LEFT JOIN entitlement en ON en.person_id = p.id "
         f"AND ({access.unit_scope_sql(role)}::int IS NULL OR en.unit_id = {access.unit_scope_sql(role)}::int) "
         f"WHERE s.id = $1 AND {access.person_scope_sql(role)}"
     )

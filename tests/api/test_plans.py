@@ -11,6 +11,7 @@ import pytest
 from casehub.domain import Role, Scheme
 from casehub.models import Entitlement
 from casehub.schema import build_schema
+from casehub.schema import plans
 from casehub.schema.plans import Plans, recipient_plan
 from tests import factories
 from tests.api.conftest import ADMIN, statements
@@ -18,6 +19,12 @@ from tests.api.conftest import ADMIN, statements
 LOOKUP = "query Look($n: String!) { recipient(idNumber: $n) { id name sex idNumber phone } }"
 ALIASED = "query($n: String!) { who: recipient(idNumber: $n) { __typename n: name entitlements { scheme } } }"
 TWO_OPERATIONS = LOOKUP + " query Other { viewer { username } }"
+
+
+@pytest.fixture(autouse=True)
+def no_remembered_roles(monkeypatch):
+    """Staff ids repeat from one test's database to the next: each test starts with no role remembered."""
+    monkeypatch.setattr(plans, "remembered_roles", {})
 
 
 def plan_of(document: str, operation_name: str | None = None):
@@ -97,19 +104,21 @@ async def without_plans(monkeypatch, world, *request):
 async def test_county_wide_readers_get_executions_answer_in_one_statement(world, monkeypatch, document, role,
                                                                           migrated_database):  # fmt: skip
     person = await world.recipient(name="甲")
-    for number in (person.id_number, "11010519491231002X"):  # someone, and nobody
+    for turn, number in enumerate((person.id_number, "11010519491231002X", person.id_number)):  # someone, nobody
         request = (role, document, {"n": number}, "Look" if document is TWO_OPERATIONS else None)
         planned, seen = await ask(world, *request)
         assert "errors" not in dict(planned), planned
         assert planned == await without_plans(monkeypatch, world, *request)
         if migrated_database.startswith("postgres"):
-            assert len(seen) == 1 and "FROM staff s" in seen[0]  # the account and the answer together
+            # the account and the answer together, once the process knows the account's role
+            assert len(seen) == (2 if turn == 0 else 1) and all("FROM staff s" in sql for sql in seen)
 
 
 async def test_a_number_written_in_the_document(world, monkeypatch, migrated_database):
     person = await world.recipient(name="乙")
     document = f'{{ recipient(idNumber: " {person.id_number}") {{ name idNumber }} }}'  # spaces are stripped
-    planned, seen = await ask(world, ADMIN, document, None)
+    for _ in range(2):
+        planned, seen = await ask(world, ADMIN, document, None)
     assert dict(dict(planned)["data"])["recipient"][0] == ("name", "乙")
     assert planned == await without_plans(monkeypatch, world, ADMIN, document, None)
     assert len(seen) == (1 if migrated_database.startswith("postgres") else 2)
@@ -124,6 +133,7 @@ async def test_scoped_viewers_get_executions_answer_in_one_statement(world, monk
         region=world.regions["532922101001"],
     )  # fmt: skip
     outside = await world.recipient(village="532922102001", name="丁")
+    await ask(world, role, ALIASED, {"n": inside.id_number})  # the process learns the account's role
     for person, visible in ((inside, True), (outside, False)):
         request = (role, ALIASED, {"n": person.id_number})
         planned, seen = await ask(world, *request)
@@ -133,6 +143,40 @@ async def test_scoped_viewers_get_executions_answer_in_one_statement(world, monk
             assert len(seen) == 1
         else:
             assert sum("FROM staff s" in sql for sql in seen) == 1  # the account is read once either way
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (ADMIN, Role.VILLAGE_ASSISTANT),  # county-wide to a village's: the answer must now be scoped
+        (Role.VILLAGE_ASSISTANT, Role.COUNTY_STAFF),
+        (Role.TOWNSHIP_STAFF, Role.UNIT_HANDLER),
+        (Role.COUNTY_STAFF, Role.IMPORT_SERVICE),  # to a role that may not read cases at all
+    ],
+)
+async def test_a_changed_role_takes_effect_at_once(world, monkeypatch, before, after, migrated_database):
+    """The process remembers the role it last read; the statement reads it again and answers only under it."""
+    outside = await world.recipient(village="532922102001", name="戊")
+    member = world.staff[before]
+    request = (before, LOOKUP, {"n": outside.id_number})
+    await ask(world, *request)
+    member.role = after
+    if after in (Role.VILLAGE_ASSISTANT, Role.UNIT_HANDLER):
+        member.region = world.regions["532922101001"] if after is Role.VILLAGE_ASSISTANT else None
+    await member.save()
+    planned, seen = await ask(world, *request)
+    assert planned == await without_plans(monkeypatch, world, *request)
+    data = dict(planned).get("data")
+    if after is Role.IMPORT_SERVICE:
+        assert "READ_CASES" in dict(planned)["errors"][0][0][1]
+    elif after is Role.COUNTY_STAFF:
+        assert dict(data)["recipient"] is not None
+    else:
+        assert dict(data)["recipient"] is None  # outside the new scope
+    if migrated_database.startswith("postgres") and after is not Role.IMPORT_SERVICE:
+        assert len(seen) == 2  # the remembered role's statement, then the new role's
+        planned, seen = await ask(world, *request)
+        assert len(seen) == 1 and planned == await without_plans(monkeypatch, world, *request)
 
 
 async def test_a_reader_without_read_cases_gets_executions_error(world, monkeypatch):

@@ -5,8 +5,13 @@ visit, an app result checked by hand), and for it graphql-core's execution set-u
 account read cost more than the answer. A document whose operation is only `recipient(idNumber:)`
 with a selection PostgreSQL can write whole (`json_sql.recipient_key`) gets a plan: **one statement**
 reads the viewer's account (still on every request, so a deactivated account stops at once) and the
-recipient's answer as JSON, scoped in SQL by that account's role and region or unit as
-`access.persons` scopes (`access.person_scope_sql`).
+recipient's answer as JSON, scoped in SQL as `access.persons` scopes (`access.person_scope_sql`).
+
+The statement is the one for the role the account had when this process last read it
+(`remembered_roles`): a role's own scope is much cheaper for PostgreSQL than every role's scope in one
+statement. The statement reads the account's role again and writes the answer only under that role,
+so an account whose role has changed since gets the new role's statement at once, not the old role's
+answer; its region and unit are read by the statement itself.
 
 A plan answers only what it can answer exactly as execution would: a viewer with `READ_CASES`, a
 valid ID number, a person whose answer SQL can write (or nobody the viewer may see). Anything else —
@@ -33,7 +38,7 @@ from graphql import (
     get_operation_ast,
 )
 
-from casehub.auth import PERMISSIONS, Permission, Viewer, staff_id_from_authorization, viewer_of_row
+from casehub.auth import PERMISSIONS, Permission, Viewer, staff_id_from_authorization, viewer_for_staff
 from casehub.clock import today
 from casehub.config import Settings
 from casehub.domain import Role
@@ -49,6 +54,11 @@ from casehub.schema.text_guard import nul_refusal
 READERS = tuple(sorted(role for role in Role if Permission.READ_CASES in PERMISSIONS[role]))
 
 
+# staff id -> the reading role its account had when last read (bounded as `auth` bounds its tokens)
+remembered_roles: dict[int, Role] = {}
+_REMEMBERED_MAX = 4096
+
+
 @dataclass(frozen=True, slots=True)
 class RecipientPlan:
     """`{ <response_key>: recipient(idNumber: <literal or $variable>) { <key> } }`."""
@@ -56,7 +66,7 @@ class RecipientPlan:
     response_key: str
     id_number: str | None  # the number written in the document, or
     variable: str | None  # the variable holding it
-    statement: json_sql.Statement  # `json_sql.account_and_recipient_sql` of the selection
+    statements: dict[Role, json_sql.Statement]  # `json_sql.account_and_recipient_sql` per role of `READERS`
 
     async def answer(
         self, settings: Settings, authorization: str | None, variables: dict[str, Any] | None
@@ -68,21 +78,42 @@ class RecipientPlan:
         try:
             staff_id = staff_id_from_authorization(settings, authorization)
             number = parse_id_number(raw).number
+            if staff_id is None:
+                return None, None
+            role = remembered_roles.get(staff_id)
+            viewer = None
+            if role is None:
+                viewer = await viewer_for_staff(staff_id)
+                if viewer.role not in self.statements:
+                    return None, viewer  # the ordinary path refuses
+                role = _remember(staff_id, viewer.role)
         except CasehubError:
             return None, None  # the ordinary path reports it
-        if staff_id is None:
-            return None, None
-        found = await json_sql.account_and_recipient(self.statement, staff_id, number, today())
-        if found is None:
-            return None, None  # no active account: the ordinary path reports it
-        viewer = viewer_of_row(found.account)
-        if not viewer.can(Permission.READ_CASES):
-            return None, viewer  # the ordinary path refuses
+        for _ in range(2):
+            found = await json_sql.account_and_recipient(self.statements[role], staff_id, number, today())
+            if found is None:
+                remembered_roles.pop(staff_id, None)
+                return None, None  # no active account: the ordinary path reports it
+            if found.role == role:
+                break
+            remembered_roles.pop(staff_id, None)  # the role changed since it was read: the answer was not written
+            if found.role not in self.statements:
+                return None, None
+            role = _remember(staff_id, Role(found.role))
+        else:
+            return None, None  # changed twice while we asked: the ordinary path reads it afresh
         if not found.found:
             return {self.response_key: None}, viewer  # nobody, or nobody this viewer may see
         if found.answer is None:
             return None, viewer
         return {self.response_key: found.answer.fragment}, viewer
+
+
+def _remember(staff_id: int, role: Role) -> Role:
+    if len(remembered_roles) >= _REMEMBERED_MAX:
+        remembered_roles.clear()
+    remembered_roles[staff_id] = role
+    return role
 
 
 class Plans:
@@ -137,5 +168,5 @@ def recipient_plan(document: DocumentNode, operation_name: str | None) -> Recipi
     key = key_of_field_node(field, fragments)
     if key is None:
         return None
-    statement = json_sql.account_and_recipient_sql(key, READERS)
-    return RecipientPlan(field.alias.value if field.alias else "recipient", id_number, variable, statement)
+    statements = {role: json_sql.account_and_recipient_sql(key, role) for role in READERS}
+    return RecipientPlan(field.alias.value if field.alias else "recipient", id_number, variable, statements)

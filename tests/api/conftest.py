@@ -25,6 +25,7 @@ from casehub.models import EmployerUnit, Entitlement, Event, PayrollRun, Person,
 from casehub.payroll.runs import LineInput, close_run, record_lines
 from casehub.payroll.sweep import sweep
 from casehub.policy import default_policy
+from casehub.schema.json_sql import Statement
 from tests import factories
 from tests.factories import SETTINGS
 
@@ -134,7 +135,7 @@ _METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_ma
 
 @contextlib.contextmanager
 def statements() -> Iterator[list[str]]:
-    """Every SQL statement sent through tortoise's client while the block runs."""
+    """Every SQL statement sent through tortoise's client, or as a `json_sql.Statement`, while the block runs."""
     conn = get_connection("default")
     seen: list[str] = []
     for name in _METHODS:
@@ -145,9 +146,17 @@ def statements() -> Iterator[list[str]]:
             return await _original(sql, *args, **kwargs)
 
         setattr(conn, name, counting)
+    rows = Statement.rows
+
+    async def counting_rows(statement: Statement, **values):
+        seen.append(statement.sql)
+        return await rows(statement, **values)
+
+    Statement.rows = counting_rows  # type: ignore[method-assign]
     try:
         yield seen
     finally:
+        Statement.rows = rows  # type: ignore[method-assign]
         for name in _METHODS:
             delattr(conn, name)  # back to the class's method
 

@@ -10,8 +10,7 @@ import pytest
 
 from casehub.domain import Role, Scheme
 from casehub.models import Entitlement
-from casehub.schema import build_schema
-from casehub.schema import plans
+from casehub.schema import build_schema, plans
 from casehub.schema.plans import Plans, recipient_plan
 from tests import factories
 from tests.api.conftest import ADMIN, statements

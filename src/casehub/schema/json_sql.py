@@ -288,8 +288,11 @@ class Statement:
         return cls(text, used)
 
     async def rows(self, **values: Any) -> list[Any]:
-        _, rows = await get_connection("default").execute_query(self.sql, [values[name] for name in self.names])
-        return rows
+        """Fetched on the pool's connection itself: tortoise's `execute_query` wraps the same `fetch` in
+        exception translation and an upper-cased copy of the SQL (to tell a write), 6 % of a planned
+        lookup's instructions. A lost database still raises what `db.CONNECTION_ERRORS` names."""
+        async with get_connection("default").acquire_connection() as connection:
+            return await connection.fetch(self.sql, *[values[name] for name in self.names])
 
 
 def _row(pairs: Sequence[tuple[str, str]]) -> str:

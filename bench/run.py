@@ -159,10 +159,10 @@ def start(name: str, port: int, database_url: str) -> Process:
     elif name == "postgraphile":
         env.update(DATABASE_URL=database_url, PORT=str(port), NODE_ENV="production")
         cmd = ["node", str(PGL_DIR / "server.js")]
-    else:  # the floor: the same uvicorn set-up as `casehub serve` (log level info, access log on)
+    else:  # the floor: the same uvicorn set-up as `casehub serve` in production (log level info, no access log)
         env.update(FLOOR_DATABASE_URL=database_url)
         cmd = [sys.executable, "-m", "uvicorn", "bench.floor:app", "--host", "127.0.0.1", "--port", str(port),
-               "--log-level", "info", "--no-proxy-headers"]
+               "--log-level", "info", "--no-access-log", "--no-proxy-headers"]
     VAR.mkdir(parents=True, exist_ok=True)
     out = open(VAR / f"{name}-{port}.log", "wb")  # noqa: SIM115 - the child owns it
     popen = subprocess.Popen(["taskset", "-c", str(SERVER_CORE), *cmd], cwd=ROOT, env=env, stdout=out,

@@ -136,6 +136,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
+        access_log=settings.logs_requests,
         proxy_headers=False,
     )
 

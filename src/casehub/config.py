@@ -6,6 +6,7 @@ Read once per process by `Settings.from_env()`; nothing else reads os.environ.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -57,10 +58,19 @@ class Settings:
     workers: int = 1  # CASEHUB_WORKERS: `casehub serve` processes, one per core the service may use
     disabled_plugins: tuple[str, ...] = ()  # CASEHUB_DISABLE_PLUGINS: comma-separated plugin names
     reminder_outbox: Path | None = None  # CASEHUB_REMINDER_OUTBOX: folder for the reminder outbox (XLSX)
+    # CASEHUB_ACCESS_LOG: uvicorn's line per request; unset, on in development and off in production
+    access_log: bool | None = None
 
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def logs_requests(self) -> bool:
+        """Whether `casehub serve` writes a line per request. Off in production unless asked for: every
+        request is a POST to /graphql, so the line says little that a reverse proxy's log does not, and
+        writing it costs a fifth of a one-recipient lookup's CPU (docs/PERFORMANCE.md)."""
+        return not self.production if self.access_log is None else self.access_log
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -83,6 +93,7 @@ class Settings:
             workers=int(workers),
             disabled_plugins=tuple(n.strip() for n in env.get("CASEHUB_DISABLE_PLUGINS", "").split(",") if n.strip()),
             reminder_outbox=Path(outbox) if outbox else None,
+            access_log=_switch(env, "CASEHUB_ACCESS_LOG"),
         )
         if settings.production and settings.secret == DEV_SECRET:
             raise ConfigError("CASEHUB_ENV=production needs CASEHUB_SECRET set to a secret of your own")
@@ -92,3 +103,16 @@ class Settings:
                 "(e.g. `openssl rand -hex 32`)"
             )
         return settings
+
+
+_SWITCH = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool | None:
+    """An on/off variable: None when unset or empty."""
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return None
+    if value not in _SWITCH:
+        raise ConfigError(f"{name} {env[name]!r} must be 1 or 0 (true/false, yes/no, on/off)")
+    return _SWITCH[value]

@@ -18,6 +18,7 @@ from tortoise.connection import get_connection
 from casehub.config import Settings
 from casehub.domain import Role
 from casehub.errors import CasehubError
+from casehub.memo import remember
 from casehub.models import Staff
 
 AUDIENCE = "casehub-api"
@@ -89,10 +90,7 @@ def decode_token(settings: Settings, token: str) -> int:
         if expires > time.time():
             return staff_id
         raise AuthError("the access token has expired")
-    staff_id, expires = _verify(settings, token)
-    if len(_verified) >= _VERIFIED_MAX:
-        _verified.clear()
-    _verified[(settings.secret, token)] = (staff_id, expires)
+    staff_id, _ = remember(_verified, (settings.secret, token), _verify(settings, token), _VERIFIED_MAX)
     return staff_id
 
 

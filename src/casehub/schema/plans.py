@@ -44,6 +44,7 @@ from casehub.config import Settings
 from casehub.domain import Role
 from casehub.errors import CasehubError
 from casehub.idnumber import parse_id_number
+from casehub.memo import remember
 from casehub.schema import json_sql
 from casehub.schema.documents import Documents
 from casehub.schema.loaders import postgres
@@ -86,7 +87,7 @@ class RecipientPlan:
                 viewer = await viewer_for_staff(staff_id)
                 if viewer.role not in self.statements:
                     return None, viewer  # the ordinary path refuses
-                role = _remember(staff_id, viewer.role)
+                role = remember(remembered_roles, staff_id, viewer.role, _REMEMBERED_MAX)
         except CasehubError:
             return None, None  # the ordinary path reports it
         for _ in range(2):
@@ -99,7 +100,7 @@ class RecipientPlan:
             remembered_roles.pop(staff_id, None)  # the role changed since it was read: the answer was not written
             if found.role not in self.statements:
                 return None, None
-            role = _remember(staff_id, Role(found.role))
+            role = remember(remembered_roles, staff_id, Role(found.role), _REMEMBERED_MAX)
         else:
             return None, None  # changed twice while we asked: the ordinary path reads it afresh
         if not found.found:
@@ -107,13 +108,6 @@ class RecipientPlan:
         if found.answer is None:
             return None, viewer
         return {self.response_key: found.answer.fragment}, viewer
-
-
-def _remember(staff_id: int, role: Role) -> Role:
-    if len(remembered_roles) >= _REMEMBERED_MAX:
-        remembered_roles.clear()
-    remembered_roles[staff_id] = role
-    return role
 
 
 class Plans:

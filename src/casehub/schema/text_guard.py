@@ -14,6 +14,8 @@ from graphql import DocumentNode, ExecutionResult, GraphQLError, StringValueNode
 from graphql.language import Visitor
 from strawberry.extensions import SchemaExtension
 
+from casehub.memo import remember
+
 NUL = "\x00"
 MESSAGE = "text may not contain the control character U+0000"
 
@@ -48,9 +50,7 @@ def _document_carries_nul(query: str | None, document: DocumentNode) -> bool:
         visit(document, finder)
         found = finder.found
         if query is not None:
-            if len(_checked) >= _CHECKED_MAX:
-                _checked.clear()
-            _checked[query] = found
+            remember(_checked, query, found, _CHECKED_MAX)
     return found
 
 

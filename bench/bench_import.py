@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_import.py [--rows 100000] [--admin-url postgres://postgres@127.0.0.1:5432/postgres]
 
 Creates its own database (and drops it at the end), registers the recipients
-with COPY (not timed), writes a GB18030 CSV export with Chinese headings like
+with COPY and gives each a resident pension (not timed), writes a GB18030 CSV export with Chinese headings like
 the provincial system's, and times `import_source` end to end: decoding,
 parsing, validation (ID check digits, dates, results), person resolution and
 the idempotent INSERT … ON CONFLICT DO NOTHING, in chunked transactions. Next to
@@ -75,6 +75,14 @@ async def setup(url: str, numbers: list[str]) -> None:
         ]  # fmt: skip
         await conn.copy_records_to_table(
             "person", records=records, columns=["id_number", "name", "birth_date", "sex", "village_id", "created_at"]
+        )
+        # a resident pension each, from the year they turned 60 (2011 at the earliest), so the status
+        # recompute after the batch has every recipient's entitlement to derive again
+        await conn.execute(
+            """INSERT INTO entitlement (scheme, start_month, monthly_amount_fen, created_at, person_id, region_id)
+               SELECT 'RESIDENT_PENSION', make_date(greatest(extract(year FROM birth_date)::int + 60, 2011), 1, 1),
+                      20000, $1, id, village_id FROM person""",
+            now,
         )
         await conn.execute("ANALYZE")
     finally:

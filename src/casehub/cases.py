@@ -17,6 +17,7 @@ from tortoise.connection import get_connection
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from casehub.bulk import DATE, INT, JSONB, TEXT, TIMESTAMPTZ, insert_rows
 from casehub.clock import SHANGHAI, today
 from casehub.domain import DependantRole, EventType, KeyGroup, Scheme
 from casehub.engine import effective_events, evaluate
@@ -31,7 +32,7 @@ _SCHEMES = {s.value: s for s in Scheme}
 
 __all__ = [
     "SHANGHAI", "STATE_COLUMNS", "evaluate_persons", "load_cases", "refresh_all_states", "refresh_states",
-    "standing_events", "state_rows", "state_values", "today",
+    "standing_events", "state_values", "today",
 ]  # fmt: skip
 
 
@@ -131,20 +132,23 @@ async def _recorded_key_groups(ids: list[int], on: dt.date) -> dict[int, frozens
 async def evaluate_persons(
     person_ids: Sequence[int], policy: Policy, *, as_of: dt.date, known_at: dt.datetime | None = None
 ) -> dict[int, CaseResult]:
+    """Their statuses as of `as_of`, without the money (`evaluate(months=False)`): what the
+    projection holds. The month decisions of a long case are most of the engine's work."""
     cases = await load_cases(person_ids, on=as_of)
-    return {pid: evaluate(case, policy, as_of=as_of, known_at=known_at) for pid, case in cases.items()}
+    return {pid: evaluate(case, policy, as_of=as_of, known_at=known_at, months=False) for pid, case in cases.items()}
 
 
-# The projection's columns, in the order `state_values` gives them.
+# The projection's columns and their types (`casehub.bulk`), in the order `state_values` gives them.
 STATE_COLUMNS = (
-    "entitlement_id", "person_id", "status", "causes", "last_certified_on", "next_due", "overdue_from", "remind_on",
-    "as_of", "computed_at", "explanation",
+    ("entitlement_id", INT), ("person_id", INT), ("status", TEXT), ("causes", TEXT), ("last_certified_on", DATE),
+    ("next_due", DATE), ("overdue_from", DATE), ("remind_on", DATE), ("as_of", DATE),
+    ("computed_at", TIMESTAMPTZ), ("explanation", JSONB),
 )  # fmt: skip
 
 
 def state_values(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[tuple]:
-    """The projection's rows as plain tuples (`STATE_COLUMNS`): the sweep writes these in bulk
-    without building a model object per entitlement."""
+    """The projection's rows as plain tuples (`STATE_COLUMNS`), written in bulk (`casehub.bulk`)
+    without a model object per entitlement."""
     return [
         (
             ent.entitlement_id, result.person_id, ent.status, ",".join(ent.causes), ent.last_certified_on,
@@ -153,11 +157,6 @@ def state_values(results: Iterable[CaseResult], computed_at: dt.datetime) -> lis
         for result in results
         for ent in result.entitlements
     ]
-
-
-def state_rows(results: Iterable[CaseResult], computed_at: dt.datetime) -> list[EntitlementState]:
-    rows = state_values(results, computed_at)
-    return [EntitlementState(**dict(zip(STATE_COLUMNS, row, strict=True))) for row in rows]
 
 
 REFRESH_CHUNK = 2_000  # persons per round: PostgreSQL takes at most 32,767 query arguments
@@ -173,11 +172,10 @@ async def refresh_states(
     for start in range(0, len(ids), REFRESH_CHUNK):
         chunk = ids[start : start + REFRESH_CHUNK]
         results = await evaluate_persons(chunk, policy, as_of=day)
-        rows = state_rows(results.values(), dt.datetime.now(dt.UTC))
+        rows = state_values(results.values(), dt.datetime.now(dt.UTC))
         async with in_transaction() as conn:
             await EntitlementState.filter(person_id__in=chunk).using_db(conn).delete()
-            await EntitlementState.bulk_create(rows, batch_size=1000, using_db=conn)
-        written += len(rows)
+            written += await insert_rows(conn, EntitlementState, STATE_COLUMNS, rows)
         if progress is not None:
             progress(len(chunk))
     return written

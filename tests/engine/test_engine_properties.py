@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from engine_builders import NATIONAL_POLICY, POLICY, UTC
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -247,3 +248,23 @@ def test_nothing_is_payable_after_death(generated):
             if p.entitlement_id == out.entitlement_id and month_index(p.month) > death_m:
                 assert overpaid[p.month].amount_fen == p.amount_fen
                 assert overpaid[p.month].reason.related_rules == ("R-DTH-5",)
+
+
+@PROPERTY_SETTINGS
+@given(cases())
+def test_status_without_the_money_is_the_same_status(generated):
+    """`months=False` (the projection's evaluation) drops the money and nothing else."""
+    case, as_of, _, policy = generated
+    whole = evaluate(case, policy, as_of=as_of)
+    status = evaluate(case, policy, as_of=as_of, months=False)
+    money = {"decisions": (), "withheld": (), "overpayments": ()}
+    assert status == dataclasses.replace(whole, entitlements=tuple(
+        dataclasses.replace(ent, **money) for ent in whole.entitlements
+    ))  # fmt: skip
+
+
+def test_payments_need_the_month_decisions():
+    case = CaseFacts(PersonFacts(id=1, birth_date=dt.date(1950, 1, 1)), ())
+    paid = [Payment(entitlement_id=1, month=FIRST_DAY, amount_fen=100)]
+    with pytest.raises(ValueError, match="months=True"):
+        evaluate(case, POLICY, as_of=LAST_DAY, payments=paid, months=False)

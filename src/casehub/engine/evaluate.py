@@ -627,15 +627,20 @@ def evaluate(
     as_of: dt.date,
     known_at: dt.datetime | None = None,
     payments: Iterable[Payment] = (),
+    months: bool = True,
 ) -> CaseResult:
     """Fold one person's timeline into per-entitlement results as of `as_of`.
 
     `known_at` (timezone-aware) limits the timeline to events recorded by then
     (R-TL-2); `payments` are the amounts actually paid, checked for overpayments
     (R-PAY-4). Decisions run from each entitlement's start month to as_of's month.
+    `months=False` leaves out the money (no decisions, withheld months or overpayments):
+    the status projection needs none of it, and it is most of the work for a long case.
     """
     if known_at is not None and known_at.tzinfo is None:
         raise ValueError("known_at must be timezone-aware (R-TL-2)")
+    if payments and not months:
+        raise ValueError("payments are checked against the month decisions: they need months=True")
     cp = _compiled(policy)
     events = effective_events(case.events, known_at=known_at, as_of=as_of)
     tl = _split(events)
@@ -648,7 +653,7 @@ def evaluate(
         m = p.month.year * 12 + p.month.month - 1  # month_index, inlined: one call per payment adds up
         per_month[m] = per_month.get(m, 0) + p.amount_fen
     results = tuple(
-        _entitlement(ent, case.person, tl, judicial, cp, as_of, paid.get(ent.id)) for ent in case.entitlements
+        _entitlement(ent, case.person, tl, judicial, cp, as_of, paid.get(ent.id), months) for ent in case.entitlements
     )
     return CaseResult(
         person_id=case.person.id,
@@ -676,6 +681,7 @@ def _entitlement(
     cp: _Compiled,
     as_of: dt.date,
     paid: dict[int, int] | None,
+    months: bool,
 ) -> EntitlementResult:
     eid = ent.id
     scheme = ent.scheme
@@ -714,35 +720,43 @@ def _entitlement(
         freeze = [r for r in judicial.freeze if applies(r[0])]
         kept_paid = [r for r in judicial.kept_paid if applies(r[0])]
     spans.sort(key=lambda s: (s.cause != _JUDICIAL, s.first_m))
-
-    rates, rate_sources, rate_changes = _rates(ent, tl.amounts, freeze, start_m, n)
-
-    # Which months are withheld, by which spans (R-SUS-1, R-JUD-1).
     horizon = min(last_m, closed_from - 1)
-    withheld: dict[int, list[_Span]] = {}
-    for s in spans:
-        for m in range(max(s.first_m, start_m), min(s.last_m, horizon) + 1):
-            withheld.setdefault(m, []).append(s)
 
-    withheld_months, back_pay = _settle(withheld, rates, start_m, last_m, closed_from, died_on, cp)
+    decisions: list[MonthDecision] = []
+    withheld_months: list[WithheldMonth] = []
+    overpayments: tuple[Overpayment, ...] = ()
+    if months:
+        rates, rate_sources, rate_changes = _rates(ent, tl.amounts, freeze, start_m, n)
 
-    decisions = _decide(
-        ent,
-        cp,
-        start_m,
-        last_m,
-        rates,
-        rate_sources,
-        rate_changes,
-        withheld,
-        back_pay,
-        ended_from,
-        end_reason,
-        stopped_from,
-        stop[1] if stop else None,
-        cycle,
-        kept_paid,
-    )
+        # Which months are withheld, by which spans (R-SUS-1, R-JUD-1).
+        withheld: dict[int, list[_Span]] = {}
+        for s in spans:
+            for m in range(max(s.first_m, start_m), min(s.last_m, horizon) + 1):
+                withheld.setdefault(m, []).append(s)
+
+        withheld_months, back_pay = _settle(withheld, rates, start_m, last_m, closed_from, died_on, cp)
+
+        decisions = _decide(
+            ent,
+            cp,
+            start_m,
+            last_m,
+            rates,
+            rate_sources,
+            rate_changes,
+            withheld,
+            back_pay,
+            ended_from,
+            end_reason,
+            stopped_from,
+            stop[1] if stop else None,
+            cycle,
+            kept_paid,
+        )
+        if paid:
+            overpayments = _overpayments(
+                eid, paid, decisions, withheld, withheld_months, start_m, last_m, death, stop, cp
+            )
 
     # Status periods, status as of as_of, next due date.
     stop_day = month_start(stopped_from) if stopped_from != _OPEN else None
@@ -757,10 +771,6 @@ def _entitlement(
     explanation = current.reason
     if current.status == EntitlementStatus.ACTIVE:
         explanation = _active_reason(ent, cycle.anchors[-1], cycle.due, cycle.due_version, as_of)
-
-    overpayments = ()
-    if paid:
-        overpayments = _overpayments(eid, paid, decisions, withheld, withheld_months, start_m, last_m, death, stop, cp)
 
     last_anchor = cycle.anchors[-1]
     return EntitlementResult(

@@ -51,10 +51,9 @@ from tortoise.connection import get_connection
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
-from casehub import cases
 from casehub.audit import append_audit
-from casehub.bulk import DATE, INT, JSONB, TEXT, TIMESTAMPTZ, insert_rows, is_postgres
-from casehub.cases import SHANGHAI, load_cases, state_values, today
+from casehub.bulk import DATE, INT, JSONB, TEXT, insert_rows, is_postgres
+from casehub.cases import SHANGHAI, STATE_COLUMNS, load_cases, state_values, today
 from casehub.casework import alerts, duplicates, recovery
 from casehub.casework.vocabulary import CaseworkErrorCode as Code
 from casehub.casework.vocabulary import FindingKind
@@ -89,10 +88,6 @@ from casehub.policy import Policy, default_policy, load_policy
 
 BATCH_SIZE = 2000
 
-_STATE_TYPES = {"entitlement_id": INT, "person_id": INT, "last_certified_on": DATE, "next_due": DATE,
-                "overdue_from": DATE, "remind_on": DATE, "as_of": DATE, "computed_at": TIMESTAMPTZ,
-                "explanation": JSONB}  # fmt: skip
-STATE_COLUMNS = tuple((name, _STATE_TYPES.get(name, TEXT)) for name in cases.STATE_COLUMNS)
 CHANGE_COLUMNS = (
     ("sweep_id", INT), ("entitlement_id", INT), ("person_id", INT), ("month", DATE), ("as_of", DATE),
     ("from_status", TEXT), ("to_status", TEXT), ("causes", TEXT), ("explanation", JSONB),

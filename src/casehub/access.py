@@ -80,6 +80,14 @@ def persons(viewer: Viewer) -> QuerySet[Person]:
     return Person.filter(village__code__startswith=viewer.region_code)
 
 
+def region_prefix(viewer: Viewer) -> str | None:
+    """The code that every village in this viewer's scope starts with, where `persons` is exactly the
+    people of those villages (a township's or other region's viewer); None for the other roles."""
+    if viewer.role in COUNTY_WIDE or viewer.role in (Role.UNIT_HANDLER, Role.VILLAGE_ASSISTANT):
+        return None
+    return viewer.region_code
+
+
 def person_scope_sql(role: Role) -> str:
     """`persons` for a viewer of this role, as an SQL condition on a person `p` and the viewer's account
     `s` (a `staff` row), for statements that read the account and the answer together

@@ -11,7 +11,8 @@ import datetime as dt
 import re
 from typing import Any
 
-from tortoise.expressions import Q, Subquery
+from tortoise.connection import get_connection
+from tortoise.expressions import Q, RawSQL, Subquery
 from tortoise.functions import Coalesce, Min
 from tortoise.queryset import QuerySet
 
@@ -24,6 +25,7 @@ from casehub.models import EntitlementState, KeyGroupFact, Person
 from casehub.models.regions import CODE_LENGTH
 from casehub.policy import Policy
 from casehub.schema.common import check_list, latest_birth
+from casehub.schema.loaders import postgres
 from casehub.schema.recipients.inputs import OrderDirection, RecipientFilterInput, RecipientOrderField
 
 MAX_SEARCH = 64
@@ -79,14 +81,19 @@ def matching_states(viewer: Viewer, f: RecipientFilterInput) -> QuerySet[Entitle
     return states
 
 
-def filtered(viewer: Viewer, f: RecipientFilterInput | None, *, today: dt.date, policy: Policy) -> QuerySet[Person]:
-    query = access.persons(viewer)
+def filtered(
+    viewer: Viewer, f: RecipientFilterInput | None, *, today: dt.date, policy: Policy, by_village: bool = False
+) -> QuerySet[Person]:
+    """The people of the viewer's scope that match `f`. `by_village`: without the two region conditions
+    (the scope's region and `regionCode`), which `page_rows` then applies village by village."""
+    query = Person.all() if by_village and access.region_prefix(viewer) else access.persons(viewer)
     if f is None:
         return query
     for values, field in ((f.schemes, "schemes"), (f.statuses, "statuses"), (f.key_groups, "keyGroups")):
         check_list(values, f"filter.{field}")
     if f.region_code is not None:
-        query = query.filter(village__code__startswith=check_region_code(f.region_code))
+        code = check_region_code(f.region_code)
+        query = query if by_village else query.filter(village__code__startswith=code)
     if f.search is not None:
         query = query.filter(search_condition(f.search))
     states = matching_states(viewer, f)
@@ -142,6 +149,54 @@ def ordered_page(
         day, key = dt.date.fromisoformat(str(after[0])), int(after[1])
         query = query.filter(Q(**{f"sort_due__{gt}": day}) | Q(sort_due=day, **{f"id__{gt}": key}))
     return query.order_by(f"{sign}sort_due", f"{sign}id").limit(limit), "sort_due"
+
+
+async def page_rows(
+    viewer: Viewer,
+    f: RecipientFilterInput | None,
+    field: RecipientOrderField,
+    direction: OrderDirection,
+    after: list[Any] | None,
+    limit: int,
+    *,
+    today: dt.date,
+    policy: Policy,
+) -> tuple[list[tuple[Any, ...]], str]:
+    """A page's rows (`access.PERSON_FIELDS`, then the sort annotation) and the annotation's name.
+
+    A region's page by id is read village by village on PostgreSQL: one range of the (village_id, id)
+    index each, merged. As one condition on the joined region, PostgreSQL walks the primary key and
+    tests every person until the page is full: 18,675 people for a township's first page of a county
+    loaded township by township (6-8 ms against 0.7 ms, docs/PERFORMANCE.md).
+    """
+    prefixes = [
+        code for code in (access.region_prefix(viewer), f and f.region_code and check_region_code(f.region_code))
+        if code
+    ]  # fmt: skip
+    if field is RecipientOrderField.ID and prefixes and postgres():
+        village = filtered(viewer, f, today=today, policy=policy, by_village=True).filter(village_id=RawSQL("v.id"))
+        page, _ = ordered_page(viewer, village, f, field, direction, after, limit)
+        return await _merged_by_village(page, prefixes, direction is OrderDirection.DESC, limit), ""
+    query = filtered(viewer, f, today=today, policy=policy)
+    page, annotation = ordered_page(viewer, query, f, field, direction, after, limit)
+    return await page.values_list(*access.PERSON_FIELDS, *([annotation] if annotation else [])), annotation
+
+
+async def _merged_by_village(
+    page: QuerySet[Person], prefixes: list[str], desc: bool, limit: int
+) -> list[tuple[Any, ...]]:
+    """The first `limit` rows by id of `page` (one village's page, `v` being the village) run for every
+    village whose code starts with each of `prefixes`; `page` is written by tortoise, with its parameters."""
+    rows = page.values_list(*access.PERSON_FIELDS)
+    rows.sql()  # builds `rows.query`
+    sql, params = rows.query.get_parameterized_sql()
+    regions = " AND ".join(f"starts_with(v.code, ${len(params) + n})" for n in range(1, len(prefixes) + 1))
+    statement = (
+        f"SELECT p.* FROM region v CROSS JOIN LATERAL ({sql}) p WHERE {regions} "
+        f"""ORDER BY p."0" {'DESC' if desc else 'ASC'} LIMIT {int(limit)}"""  # tortoise names them "0", "1", …
+    )
+    _, found = await get_connection("default").execute_query(statement, [*params, *prefixes])
+    return [tuple(row) for row in found]
 
 
 def sort_key(row: tuple[Any, ...], annotation: str) -> list[Any]:

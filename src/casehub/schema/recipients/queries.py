@@ -77,13 +77,14 @@ class RecipientQueries:
         context = info.context
         order = order_by or RecipientOrderInput()
         order_name = f"{order.field.value}:{order.direction.value}"
-        query = filters.filtered(context.viewer, filter, today=context.today, policy=context.policy)
-        total = await query.count() if _selects(info, "totalCount") else 0
-        page, annotation = filters.ordered_page(
-            context.viewer, query, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1
-        )
+        total = 0
+        if _selects(info, "totalCount"):
+            total = await filters.filtered(context.viewer, filter, today=context.today, policy=context.policy).count()
         # plain rows (`access.PERSON_FIELDS`, then the sort annotation): cheaper than a hundred models
-        rows = await page.values_list(*access.PERSON_FIELDS, *([annotation] if annotation else []))
+        rows, annotation = await filters.page_rows(
+            context.viewer, filter, order.field, order.direction, decode_cursor(after, order_name), first + 1,
+            today=context.today, policy=context.policy,
+        )  # fmt: skip
         recipients = [Recipient.from_row(r[: len(access.PERSON_FIELDS)]) for r in rows]
         selections = _node_selections(info)
         written = await written_by_sql(info, recipients[:first], selections)

@@ -81,11 +81,10 @@ def persons(viewer: Viewer) -> QuerySet[Person]:
 
 
 def region_prefix(viewer: Viewer) -> str | None:
-    """The code that every village in this viewer's scope starts with, where `persons` is exactly the
-    people of those villages (a township's or other region's viewer); None for the other roles."""
-    if viewer.role in COUNTY_WIDE or viewer.role in (Role.UNIT_HANDLER, Role.VILLAGE_ASSISTANT):
-        return None
-    return viewer.region_code
+    """The code every village in a township viewer's scope starts with (`persons` is exactly their
+    people); None for every other role. Named by role, not by elimination: a caller that applies this
+    prefix in place of `persons` must never meet a role whose scope is something else."""
+    return viewer.region_code if viewer.role is Role.TOWNSHIP_STAFF else None
 
 
 def person_scope_sql(role: Role) -> str:

@@ -35,7 +35,7 @@ RUN_UNTIL_SHOWN = """(() => {
   const button = document.querySelector('.graphiql-execute-button');
   const idle = button?.getAttribute('aria-label').startsWith('Execute')
     && !shown.replace('\\u200b', '').trim();
-  if (idle && !(Date.now() - (window.lastRunClick ?? 0) < 5000)) {
+  if (idle && Date.now() - (window.lastRunClick ?? 0) >= 5000) {
     window.lastRunClick = Date.now();
     button.click();
   }
